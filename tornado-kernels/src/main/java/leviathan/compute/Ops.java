@@ -1,0 +1,284 @@
+package leviathan.compute;
+
+import leviathan.kernels.StepScalars;
+
+/**
+ * Declares the core stages. Every factory checks each buffer's length against the sizes given
+ * and throws an {@link IllegalArgumentException} naming the buffer and the expected length, so a
+ * kernel body never sees a wrong size. Arguments follow the bodies' order: outputs, inputs,
+ * weights, sizes. Each stage records its FLOPs and bytes moved, for the profile.
+ */
+public final class Ops {
+    private Ops() {}
+
+    private static final int F = Float.BYTES;
+
+    /** Checks a buffer's length; {@code shape} is how the expected length is written in the message. */
+    public static void expect(String stage, FloatSlice buf, long length, String shape) {
+        if (buf == null) {
+            throw new IllegalArgumentException(stage + ": buffer for " + shape + " is missing");
+        }
+        if (buf.length != length) {
+            throw new IllegalArgumentException(stage + ": buffer " + buf.name + " has length " + buf.length
+                    + ", expected " + length + " = " + shape);
+        }
+    }
+
+    public static void expect(String stage, IntSlice buf, long length, String shape) {
+        if (buf.length != length) {
+            throw new IllegalArgumentException(stage + ": buffer " + buf.name + " has length " + buf.length
+                    + ", expected " + length + " = " + shape);
+        }
+    }
+
+    public static void positive(String stage, String what, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(stage + ": " + what + " must be positive, got " + value);
+        }
+    }
+
+    public static Stage encoderForward(String name, FloatSlice out, IntSlice tokens, FloatSlice wte, FloatSlice wpe,
+                                       int B, int T, int C, int V, int Tmax) {
+        positive(name, "B", B); positive(name, "T", T); positive(name, "C", C);
+        if (T > Tmax) {
+            throw new IllegalArgumentException(name + ": sequence length T=" + T + " exceeds the context Tmax=" + Tmax);
+        }
+        expect(name, out, (long) B * T * C, "B*T*C");
+        expect(name, tokens, (long) B * T, "B*T");
+        expect(name, wte, (long) V * C, "V*C");
+        expect(name, wpe, (long) Tmax * C, "Tmax*C");
+        return new Stage(name, CoreKernels.ENCODER_FORWARD, new int[] {B * T}, (double) B * T * C, 3.0 * B * T * C * F,
+                out, tokens, wte, wpe, T, C);
+    }
+
+    public static Stage encoderBackwardTokens(String name, FloatSlice dwte, FloatSlice dout, IntSlice tokens, int BT, int C, int V) {
+        expect(name, dwte, (long) V * C, "V*C");
+        expect(name, dout, (long) BT * C, "B*T*C");
+        expect(name, tokens, BT, "B*T");
+        return new Stage(name, CoreKernels.ENCODER_BACKWARD_TOKENS, new int[] {V}, (double) BT * C, 2.0 * BT * C * F,
+                dwte, dout, tokens, BT, C);
+    }
+
+    public static Stage encoderBackwardPositions(String name, FloatSlice dwpe, FloatSlice dout, int B, int T, int C, int Tmax) {
+        expect(name, dwpe, (long) Tmax * C, "Tmax*C");
+        expect(name, dout, (long) B * T * C, "B*T*C");
+        return new Stage(name, CoreKernels.ENCODER_BACKWARD_POSITIONS, new int[] {T}, (double) B * T * C, 2.0 * B * T * C * F,
+                dwpe, dout, B, T, C);
+    }
+
+    public static Stage layerNormForward(String name, FloatSlice out, FloatSlice mean, FloatSlice rstd,
+                                         FloatSlice inp, FloatSlice weight, FloatSlice bias, int N, int C) {
+        positive(name, "N", N); positive(name, "C", C);
+        expect(name, out, (long) N * C, "N*C");
+        expect(name, mean, N, "N");
+        expect(name, rstd, N, "N");
+        expect(name, inp, (long) N * C, "N*C");
+        expect(name, weight, C, "C");
+        expect(name, bias, C, "C");
+        return new Stage(name, CoreKernels.LAYERNORM_FORWARD, new int[] {N}, 8.0 * N * C, 2.0 * N * C * F,
+                out, mean, rstd, inp, weight, bias, C);
+    }
+
+    public static Stage layerNormBackwardInput(String name, FloatSlice dinp, FloatSlice dout, FloatSlice inp,
+                                               FloatSlice weight, FloatSlice mean, FloatSlice rstd, int N, int C) {
+        expect(name, dinp, (long) N * C, "N*C");
+        expect(name, dout, (long) N * C, "N*C");
+        expect(name, inp, (long) N * C, "N*C");
+        expect(name, weight, C, "C");
+        expect(name, mean, N, "N");
+        expect(name, rstd, N, "N");
+        return new Stage(name, CoreKernels.LAYERNORM_BACKWARD_INPUT, new int[] {N}, 14.0 * N * C, 4.0 * N * C * F,
+                dinp, dout, inp, weight, mean, rstd, C);
+    }
+
+    public static Stage layerNormBackwardParams(String name, FloatSlice dweight, FloatSlice dbias, FloatSlice dout,
+                                                FloatSlice inp, FloatSlice mean, FloatSlice rstd, int N, int C) {
+        expect(name, dweight, C, "C");
+        expect(name, dbias, C, "C");
+        expect(name, dout, (long) N * C, "N*C");
+        expect(name, inp, (long) N * C, "N*C");
+        expect(name, mean, N, "N");
+        expect(name, rstd, N, "N");
+        return new Stage(name, CoreKernels.LAYERNORM_BACKWARD_PARAMS, new int[] {C}, 5.0 * N * C, 2.0 * N * C * F,
+                dweight, dbias, dout, inp, mean, rstd, N, C);
+    }
+
+    /** out (BT, OC) = inp (BT, C) · weight (OC, C)ᵀ + bias (OC); bias may be null. */
+    public static Stage matmulForward(String name, FloatSlice out, FloatSlice inp, FloatSlice weight, FloatSlice bias,
+                                      int BT, int C, int OC) {
+        positive(name, "BT", BT); positive(name, "C", C); positive(name, "OC", OC);
+        expect(name, out, (long) BT * OC, "BT*OC");
+        expect(name, inp, (long) BT * C, "BT*C");
+        expect(name, weight, (long) OC * C, "OC*C");
+        if (bias != null) {
+            expect(name, bias, OC, "OC");
+        }
+        return new Stage(name, CoreKernels.MATMUL_FORWARD, new int[] {BT, OC}, 2.0 * BT * C * OC,
+                ((double) BT * C + (double) OC * C + (double) BT * OC) * F, out, inp, weight, bias, C, OC);
+    }
+
+    /** dinp (BT, C) += dout (BT, OC) · weight (OC, C). */
+    public static Stage matmulBackwardInput(String name, FloatSlice dinp, FloatSlice dout, FloatSlice weight, int BT, int C, int OC) {
+        expect(name, dinp, (long) BT * C, "BT*C");
+        expect(name, dout, (long) BT * OC, "BT*OC");
+        expect(name, weight, (long) OC * C, "OC*C");
+        return new Stage(name, CoreKernels.MATMUL_BACKWARD_INPUT, new int[] {BT, C}, 2.0 * BT * C * OC,
+                ((double) BT * C * 2 + (double) OC * C + (double) BT * OC) * F, dinp, dout, weight, C, OC);
+    }
+
+    /** dweight (OC, C) += dout (BT, OC)ᵀ · inp (BT, C). */
+    public static Stage matmulBackwardWeight(String name, FloatSlice dweight, FloatSlice dout, FloatSlice inp, int BT, int C, int OC) {
+        expect(name, dweight, (long) OC * C, "OC*C");
+        expect(name, dout, (long) BT * OC, "BT*OC");
+        expect(name, inp, (long) BT * C, "BT*C");
+        return new Stage(name, CoreKernels.MATMUL_BACKWARD_WEIGHT, new int[] {OC, C}, 2.0 * BT * C * OC,
+                ((double) BT * C + (double) OC * C * 2 + (double) BT * OC) * F, dweight, dout, inp, BT, C, OC);
+    }
+
+    public static Stage matmulBackwardBias(String name, FloatSlice dbias, FloatSlice dout, int BT, int OC) {
+        expect(name, dbias, OC, "OC");
+        expect(name, dout, (long) BT * OC, "BT*OC");
+        return new Stage(name, CoreKernels.MATMUL_BACKWARD_BIAS, new int[] {OC}, (double) BT * OC, (double) BT * OC * F,
+                dbias, dout, BT, OC);
+    }
+
+    public static Stage geluForward(String name, FloatSlice out, FloatSlice inp, int N) {
+        expect(name, out, N, "N");
+        expect(name, inp, N, "N");
+        return new Stage(name, CoreKernels.GELU_FORWARD, new int[] {N}, 12.0 * N, 2.0 * N * F, out, inp);
+    }
+
+    public static Stage geluBackward(String name, FloatSlice dinp, FloatSlice inp, FloatSlice dout, int N) {
+        expect(name, dinp, N, "N");
+        expect(name, inp, N, "N");
+        expect(name, dout, N, "N");
+        return new Stage(name, CoreKernels.GELU_BACKWARD, new int[] {N}, 20.0 * N, 4.0 * N * F, dinp, inp, dout);
+    }
+
+    public static Stage residualForward(String name, FloatSlice out, FloatSlice a, FloatSlice b, int N) {
+        expect(name, out, N, "N");
+        expect(name, a, N, "N");
+        expect(name, b, N, "N");
+        return new Stage(name, CoreKernels.RESIDUAL_FORWARD, new int[] {N}, N, 3.0 * N * F, out, a, b);
+    }
+
+    public static Stage residualBackward(String name, FloatSlice da, FloatSlice db, FloatSlice dout, int N) {
+        expect(name, da, N, "N");
+        expect(name, db, N, "N");
+        expect(name, dout, N, "N");
+        return new Stage(name, CoreKernels.RESIDUAL_BACKWARD, new int[] {N}, 2.0 * N, 5.0 * N * F, da, db, dout);
+    }
+
+    public static Stage crossEntropyForward(String name, FloatSlice losses, FloatSlice probs, FloatSlice logits,
+                                            IntSlice targets, int BT, int V) {
+        expect(name, losses, BT, "BT");
+        expect(name, probs, (long) BT * V, "BT*V");
+        expect(name, logits, (long) BT * V, "BT*V");
+        expect(name, targets, BT, "BT");
+        return new Stage(name, CoreKernels.CROSSENTROPY_FORWARD, new int[] {BT}, 5.0 * BT * V, 2.0 * BT * V * F,
+                losses, probs, logits, targets, V);
+    }
+
+    public static Stage crossEntropyBackward(String name, FloatSlice dlogits, FloatSlice probs, IntSlice targets, int BT, int V) {
+        expect(name, dlogits, (long) BT * V, "BT*V");
+        expect(name, probs, (long) BT * V, "BT*V");
+        expect(name, targets, BT, "BT");
+        return new Stage(name, CoreKernels.CROSSENTROPY_BACKWARD, new int[] {BT}, 2.0 * BT * V, 3.0 * BT * V * F,
+                dlogits, probs, targets, BT, V);
+    }
+
+    public static Stage meanLoss(String name, FloatSlice out, FloatSlice losses, int n) {
+        expect(name, out, 1, "1");
+        expect(name, losses, n, "n");
+        return new Stage(name, CoreKernels.MEAN_LOSS, new int[] {1}, n, (double) n * F, out, losses, n);
+    }
+
+    private static void checkHeads(String name, int C, int H) {
+        positive(name, "H", H);
+        if (C % H != 0) {
+            throw new IllegalArgumentException(name + ": width C=" + C + " is not divisible by heads H=" + H);
+        }
+    }
+
+    /** Causal softmax attention: out (B,T,C), preatt/att (B,H,T,T), qkv (B,T,3C). */
+    public static Stage attentionForward(String name, FloatSlice out, FloatSlice preatt, FloatSlice att, FloatSlice qkv,
+                                         int B, int T, int C, int H) {
+        checkHeads(name, C, H);
+        expect(name, out, (long) B * T * C, "B*T*C");
+        expect(name, preatt, (long) B * H * T * T, "B*H*T*T");
+        expect(name, att, (long) B * H * T * T, "B*H*T*T");
+        expect(name, qkv, (long) B * T * 3 * C, "B*T*3C");
+        double pairs = (double) B * H * T * (T + 1) / 2;
+        return new Stage(name, CoreKernels.ATTENTION_FORWARD, new int[] {B * H * T}, pairs * (4.0 * C / H + 5),
+                ((double) B * T * 4 * C + 2 * pairs) * F, out, preatt, att, qkv, T, C, H);
+    }
+
+    public static Stage attentionBackwardQuery(String name, FloatSlice dqkv, FloatSlice dpreatt, FloatSlice dout,
+                                               FloatSlice qkv, FloatSlice att, int B, int T, int C, int H) {
+        checkHeads(name, C, H);
+        expect(name, dqkv, (long) B * T * 3 * C, "B*T*3C");
+        expect(name, dpreatt, (long) B * H * T * T, "B*H*T*T");
+        expect(name, dout, (long) B * T * C, "B*T*C");
+        expect(name, qkv, (long) B * T * 3 * C, "B*T*3C");
+        expect(name, att, (long) B * H * T * T, "B*H*T*T");
+        double pairs = (double) B * H * T * (T + 1) / 2;
+        return new Stage(name, CoreKernels.ATTENTION_BACKWARD_QUERY, new int[] {B * H * T}, pairs * (4.0 * C / H + 4),
+                ((double) B * T * 4 * C + 3 * pairs) * F, dqkv, dpreatt, dout, qkv, att, T, C, H);
+    }
+
+    public static Stage attentionBackwardKeyValue(String name, FloatSlice dqkv, FloatSlice dpreatt, FloatSlice dout,
+                                                  FloatSlice qkv, FloatSlice att, int B, int T, int C, int H) {
+        checkHeads(name, C, H);
+        expect(name, dqkv, (long) B * T * 3 * C, "B*T*3C");
+        expect(name, dpreatt, (long) B * H * T * T, "B*H*T*T");
+        expect(name, dout, (long) B * T * C, "B*T*C");
+        expect(name, qkv, (long) B * T * 3 * C, "B*T*3C");
+        expect(name, att, (long) B * H * T * T, "B*H*T*T");
+        double pairs = (double) B * H * T * (T + 1) / 2;
+        return new Stage(name, CoreKernels.ATTENTION_BACKWARD_KEY_VALUE, new int[] {B * H * T}, pairs * 4.0 * C / H,
+                ((double) B * T * 4 * C + 2 * pairs) * F, dqkv, dpreatt, dout, qkv, att, T, C, H);
+    }
+
+    /** AdamW over one group of the parameter block; params, grads, m and v share one layout. */
+    public static Stage adamw(String name, FloatSlice params, FloatSlice grads, FloatSlice m, FloatSlice v,
+                              FloatSlice scalars, float weightDecay) {
+        expect(name, grads, params.length, "params length");
+        expect(name, m, params.length, "params length");
+        expect(name, v, params.length, "params length");
+        expect(name, scalars, StepScalars.SIZE, "StepScalars.SIZE");
+        if (grads.offset != params.offset || m.offset != params.offset || v.offset != params.offset) {
+            throw new IllegalArgumentException(name + ": params, grads and moments must share one layout (same offsets)");
+        }
+        if (scalars.offset != 0) {
+            throw new IllegalArgumentException(name + ": the step scalars must be their own array");
+        }
+        return new Stage(name, CoreKernels.ADAMW_UPDATE, new int[] {params.length}, 14.0 * params.length,
+                7.0 * params.length * F, params, grads, m, v, scalars, weightDecay);
+    }
+
+    /** Elements per block of the gradient-norm reduction: fixed, so the sum's order never changes. */
+    public static final int GRADNORM_BLOCK = 4096;
+
+    public static int gradNormBlocks(int n) {
+        return (n + GRADNORM_BLOCK - 1) / GRADNORM_BLOCK;
+    }
+
+    public static Stage gradNormPartial(String name, FloatSlice partials, FloatSlice grads) {
+        expect(name, partials, gradNormBlocks(grads.length), "ceil(n / GRADNORM_BLOCK)");
+        return new Stage(name, CoreKernels.GRADNORM_PARTIAL, new int[] {partials.length}, 2.0 * grads.length,
+                (double) grads.length * F, partials, grads, grads.length, GRADNORM_BLOCK);
+    }
+
+    public static Stage gradNormClip(String name, FloatSlice scalars, FloatSlice partials, float maxNorm) {
+        expect(name, scalars, StepScalars.SIZE, "StepScalars.SIZE");
+        if (scalars.offset != 0) {
+            throw new IllegalArgumentException(name + ": the step scalars must be their own array");
+        }
+        return new Stage(name, CoreKernels.GRADNORM_CLIP, new int[] {1}, partials.length, (double) partials.length * F,
+                scalars, partials, partials.length, maxNorm);
+    }
+
+    public static Stage fill(String name, FloatSlice buf, float value) {
+        return new Stage(name, CoreKernels.FILL, new int[] {buf.length}, 0, (double) buf.length * F, buf, value);
+    }
+}

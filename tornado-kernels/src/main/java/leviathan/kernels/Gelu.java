@@ -1,0 +1,31 @@
+package leviathan.kernels;
+
+/** GELU, the tanh approximation used by GPT-2. Elementwise. */
+public final class Gelu {
+    private Gelu() {}
+
+    private static final float SQRT_2_OVER_PI = 0.7978845608028654f;
+    private static final float CUBE = 0.044715f;
+
+    public static void forward(float[] out, int outOff,   // (N)
+                               float[] inp, int inpOff,   // (N)
+                               int i) {
+        float x = inp[inpOff + i];
+        float u = SQRT_2_OVER_PI * (x + CUBE * x * x * x);
+        out[outOff + i] = 0.5f * x * (1.0f + (float) Math.tanh(u));
+    }
+
+    /** dinp[i] += gelu'(inp[i])·dout[i]. */
+    public static void backward(float[] dinp, int dinpOff,   // (N)
+                                float[] inp, int inpOff,     // (N)
+                                float[] dout, int doutOff,   // (N)
+                                int i) {
+        float x = inp[inpOff + i];
+        float u = SQRT_2_OVER_PI * (x + CUBE * x * x * x);
+        float th = (float) Math.tanh(u);
+        float sech2 = 1.0f - th * th;
+        float du = SQRT_2_OVER_PI * (1.0f + 3.0f * CUBE * x * x);
+        float grad = 0.5f * (1.0f + th) + 0.5f * x * sech2 * du;
+        dinp[dinpOff + i] += grad * dout[doutOff + i];
+    }
+}

@@ -1,0 +1,49 @@
+package leviathan.model;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/** The registry of mixers by config name: where a new mixer is made known. */
+public final class Mixers {
+    private Mixers() {}
+
+    private static final class Entry {
+        final String description;
+        final Function<ModelConfig, Mixer> factory;
+
+        Entry(String description, Function<ModelConfig, Mixer> factory) {
+            this.description = description;
+            this.factory = factory;
+        }
+    }
+
+    private static final Map<String, Entry> MIXERS = new LinkedHashMap<>();
+
+    static {
+        MIXERS.put("attention", new Entry("causal scaled dot-product attention, the baseline (SPEC 2.1)", AttentionMixer::new));
+    }
+
+    public static Mixer create(ModelConfig config) {
+        return entry(config.mixer).factory.apply(config);
+    }
+
+    /** One-line description; throws with the list of known mixers for an unknown name. */
+    public static String describe(String name) {
+        return entry(name).description;
+    }
+
+    public static Map<String, String> all() {
+        Map<String, String> m = new LinkedHashMap<>();
+        MIXERS.forEach((k, v) -> m.put(k, v.description));
+        return m;
+    }
+
+    private static Entry entry(String name) {
+        Entry e = MIXERS.get(name);
+        if (e == null) {
+            throw new IllegalArgumentException("unknown mixer '" + name + "' (known: " + String.join(", ", MIXERS.keySet()) + ")");
+        }
+        return e;
+    }
+}

@@ -51,6 +51,11 @@ public final class ModelConfig {
         }
     }
 
+    /** The shape options {@link #with} takes besides "mixer". */
+    public static boolean isShapeKey(String key) {
+        return key.equals("layers") || key.equals("heads") || key.equals("width") || key.equals("context");
+    }
+
     public ModelConfig withMixerOption(String key, String value) {
         Map<String, String> opts = new TreeMap<>(mixerOptions);
         opts.put(key, value);

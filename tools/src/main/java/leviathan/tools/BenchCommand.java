@@ -1,0 +1,171 @@
+package leviathan.tools;
+
+import java.io.IOException;
+import java.nio.file.Paths;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import leviathan.compute.Backend;
+import leviathan.compute.FloatSlice;
+import leviathan.compute.Graph;
+import leviathan.compute.Ops;
+import leviathan.compute.Profiler;
+import leviathan.model.AtomicFiles;
+import leviathan.model.Gpt;
+import leviathan.model.ModelConfig;
+import leviathan.model.Rng;
+import leviathan.model.Workspace;
+import leviathan.trainer.Preset;
+import leviathan.trainer.TrainConfig;
+
+/**
+ * {@code leviathan bench}: per-stage profiles of a training step at a preset's shapes plus standalone
+ * matmuls ({@code kernels}), and steady-state step time ({@code step}). Benchmarks, not tests:
+ * warm-up calls are excluded and medians reported.
+ */
+final class BenchCommand implements Main.Command {
+    @Override
+    public String summary() {
+        return "benchmarks: 'bench kernels' (per-stage profile, matmul GFLOP/s), 'bench step' (ms/step, tokens/s)";
+    }
+
+    @Override
+    public String help() {
+        return String.join("\n",
+                "usage: leviathan bench kernels [--preset baby] [--steps N] [--warmup W] [--threads N] [--plain] [--json FILE]",
+                "       leviathan bench step    [--preset baby] [--steps N] [--warmup W] [--threads N] [--plain] [--KEY=VALUE ...]",
+                "",
+                "  kernels   profiles every stage of a training step (forward, loss, backward, AdamW) at the preset's shapes",
+                "            (baby: B=12, T=64, C=128, V=65) and standalone matmuls 768x128x512 and 1024x1024x1024, forward",
+                "            and both backward passes; prints the table and writes JSON with --json",
+                "  step      median ms/step and tokens/s of whole training steps",
+                "  --plain   run the plain kernel bodies instead of the JVM backend's fast variants (for comparison)",
+                "  --steps N measured iterations (default 30 for kernels, 50 for step); --warmup W excluded first (default 10)");
+    }
+
+    @Override
+    public int run(String[] argv) throws IOException {
+        Args args = new Args(argv, Set.of("plain", "debug"));
+        args.flag("debug");
+        String what = args.positional.isEmpty() ? "kernels" : args.positional.get(0);
+        Preset preset = Preset.get(args.get("preset", "baby"));
+        int warmup = args.integer("warmup", 10);
+        int steps = args.integer("steps", what.equals("step") ? 50 : 30);
+        boolean plain = args.flag("plain");
+        int threads = args.integer("threads", 0);
+        String json = args.get("json", null);
+        ModelConfig mc = preset.model.withVocabSize(65);
+        TrainConfig tc = preset.train.copy();
+        Map<String, String> overrides = args.unused();
+        if (overrides.containsKey("mixer")) {
+            mc = mc.with("mixer", args.get("mixer", null));
+        }
+        for (Map.Entry<String, String> e : overrides.entrySet()) {
+            String k = e.getKey();
+            if (k.equals("mixer")) {
+                continue;
+            }
+            if (TrainConfig.isKey(k)) {
+                tc.set(k, e.getValue());
+            } else if (ModelConfig.isShapeKey(k)) {
+                mc = mc.with(k, e.getValue());
+            } else {
+                mc = mc.withMixerOption(k, e.getValue());
+            }
+            args.get(k, null);
+        }
+        args.rejectUnused("bench");
+        if (steps <= 0 || warmup < 0) {
+            throw new CliException("--steps must be positive and --warmup not negative", 2);
+        }
+        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        Profiler profiler = new Profiler(false, warmup);
+        try (Backend backend = new leviathan.compute.JvmBackend(n, !plain, profiler)) {
+            String label = backend.name() + (plain ? " (plain bodies)" : "") + ", " + n + " threads";
+            switch (what) {
+                case "kernels":
+                    profiler.enable(warmup);
+                    runSteps(mc, tc, backend, warmup + steps);
+                    runMatmuls(backend, warmup + steps);
+                    System.out.println(profiler.table("bench kernels: " + preset.name + " step (B=" + tc.batchSize + ", T=" + mc.contextLength
+                            + ", C=" + mc.width + ", V=" + mc.vocabSize + ") and standalone matmuls, " + label));
+                    if (json != null) {
+                        AtomicFiles.writeString(Paths.get(json), profiler.json(backend.name()));
+                        System.out.println("wrote " + json);
+                    }
+                    return 0;
+                case "step":
+                    double[] ms = runSteps(mc, tc, backend, warmup + steps);
+                    double[] measured = java.util.Arrays.copyOfRange(ms, warmup, ms.length);
+                    java.util.Arrays.sort(measured);
+                    double median = measured[measured.length / 2];
+                    int tokens = tc.batchSize * mc.contextLength;
+                    System.out.println(String.format(Locale.ROOT,
+                            "bench step: %s (%s), B=%d T=%d, %s: median %.2f ms/step (min %.2f, max %.2f) = %.0f tokens/s over %d steps (%d warm-up excluded)",
+                            preset.name, mc, tc.batchSize, mc.contextLength, label, median, measured[0], measured[measured.length - 1],
+                            tokens / (median / 1e3), steps, warmup));
+                    return 0;
+                default:
+                    throw new CliException("unknown benchmark '" + what + "' (kernels or step)", 2);
+            }
+        }
+    }
+
+    /** Whole training steps on random tokens; returns each step's wall time in ms. */
+    private static double[] runSteps(ModelConfig mc, TrainConfig tc, Backend backend, int count) {
+        Gpt model = new Gpt(mc);
+        model.initialise(tc.seed);
+        Workspace ws = model.workspace(tc.batchSize, mc.contextLength, true);
+        Rng rng = new Rng(tc.seed);
+        for (int i = 0; i < ws.tokens.length; i++) {
+            ws.tokens.set(i, rng.nextInt(mc.vocabSize));
+            ws.targets.set(i, rng.nextInt(mc.vocabSize));
+        }
+        Backend.CompiledGraph logits = backend.compile(ws.logitsGraph);
+        Backend.CompiledGraph loss = backend.compile(ws.lossGraph);
+        Backend.CompiledGraph backward = backend.compile(ws.backwardGraph);
+        Backend.CompiledGraph update = backend.compile(model.updateGraph(tc.weightDecay, tc.gradClip));
+        double[] ms = new double[count];
+        for (int i = 0; i < count; i++) {
+            long t0 = System.nanoTime();
+            backend.syncToDevice(ws.tokens.array, ws.targets.array);
+            logits.run();
+            loss.run();
+            backward.run();
+            model.setStepScalars(i + 1, tc.learningRate, tc.beta1, tc.beta2, tc.eps);
+            backend.syncToDevice(model.stepScalars.array);
+            update.run();
+            backend.syncToHost(ws.loss.array);
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        return ms;
+    }
+
+    private static void runMatmuls(Backend backend, int count) {
+        Graph g = new Graph("matmul");
+        Rng rng = new Rng(7);
+        for (int[] s : new int[][] {{768, 128, 512}, {1024, 1024, 1024}}) {
+            int BT = s[0], C = s[1], OC = s[2];
+            String name = BT + "x" + C + "x" + OC;
+            FloatSlice inp = random("inp", rng, BT, C), w = random("w", rng, OC, C), b = random("b", rng, OC);
+            FloatSlice out = FloatSlice.of("out", BT, OC), dout = random("dout", rng, BT, OC);
+            FloatSlice dinp = FloatSlice.of("dinp", BT, C), dw = FloatSlice.of("dw", OC, C);
+            g.add(Ops.matmulForward(name + ".forward", out, inp, w, b, BT, C, OC));
+            g.add(Ops.matmulBackwardInput(name + ".backward_input", dinp, dout, w, BT, C, OC));
+            g.add(Ops.matmulBackwardWeight(name + ".backward_weight", dw, dout, inp, BT, C, OC));
+        }
+        Backend.CompiledGraph c = backend.compile(g);
+        for (int i = 0; i < count; i++) {
+            c.run();
+        }
+    }
+
+    private static FloatSlice random(String name, Rng rng, int... shape) {
+        FloatSlice s = FloatSlice.of(name, shape);
+        for (int i = 0; i < s.length; i++) {
+            s.array[i] = (float) rng.nextGaussian();
+        }
+        return s;
+    }
+}

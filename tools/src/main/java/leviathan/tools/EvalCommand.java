@@ -1,0 +1,74 @@
+package leviathan.tools;
+
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Set;
+
+import leviathan.compute.Backend;
+import leviathan.compute.Profiler;
+import leviathan.model.Rng;
+import leviathan.trainer.Corpus;
+import leviathan.trainer.Dataset;
+import leviathan.trainer.Evaluator;
+
+/** {@code leviathan eval}: loss and bits per character of a checkpoint. */
+final class EvalCommand implements Main.Command {
+    @Override
+    public String summary() {
+        return "loss and BPC of a checkpoint on the validation split or a file";
+    }
+
+    @Override
+    public String help() {
+        return String.join("\n",
+                "usage: leviathan eval --checkpoint FILE_OR_RUN_DIR [--data FILE] [--seed S] [--batch B]",
+                "",
+                "  without --data     the validation split (last 10%) of tinyshakespeare",
+                "  --data FILE        the whole FILE instead",
+                "  Reports (1) the mean loss over consecutive, non-overlapping windows of context+1 characters from the start",
+                "  (SPEC 4: each window predicts its last `context` characters; a final partial window is dropped), and",
+                "  (2) the loss of one fixed batch of B random windows drawn with --seed S (default seed 1, batch 12).");
+    }
+
+    @Override
+    public int run(String[] argv) throws IOException {
+        Args args = new Args(argv, Set.of("debug"));
+        args.flag("debug");
+        Cli.LoadedModel m = Cli.load(args.get("checkpoint", null));
+        String dataArg = args.get("data", null);
+        long seed = args.longValue("seed", 1);
+        int batch = args.integer("batch", 12);
+        String backendSpec = args.get("backend", "jvm");
+        int threads = args.integer("threads", 0);
+        args.rejectUnused("eval");
+        if (batch <= 0) {
+            throw new CliException("--batch must be positive", 2);
+        }
+        Corpus corpus = Corpus.load(dataArg == null ? Corpus.DEFAULT_NAME : dataArg);
+        int[] tokens;
+        try {
+            tokens = m.tokenizer.encode(corpus.text);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(corpus.path + ": " + e.getMessage(), 1);
+        }
+        int[] data = dataArg == null ? new Dataset(tokens).val : tokens;
+        String what = dataArg == null ? corpus.path + " (validation split)" : corpus.path.toString();
+        int T = m.model.config.contextLength;
+        if (data.length < T + 1) {
+            throw new CliException(what + " has " + data.length + " characters, fewer than context + 1 = " + (T + 1), 1);
+        }
+        Cli.warnIfLeaky(m.model.mixer, System.out);
+        try (Backend backend = Cli.backend(backendSpec, threads, new Profiler())) {
+            Evaluator ev = Evaluator.create(m.model, batch, backend);
+            double windows = ev.file(data);
+            double fixed = ev.randomBatches(data, 1, seed);
+            double ln2 = Math.log(2);
+            System.out.println("checkpoint: " + m.file + " (" + m.model.config + ")");
+            System.out.println(String.format(Locale.ROOT, "%s: %d windows of %d: loss %.4f, %.4f bpc",
+                    what, data.length / (T + 1), T + 1, windows, windows / ln2));
+            System.out.println(String.format(Locale.ROOT, "fixed batch (seed %d, %d x %d): loss %.4f, %.4f bpc",
+                    seed, batch, T, fixed, fixed / ln2));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,94 @@
+package leviathan.tools;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.Set;
+
+import leviathan.model.Gpt;
+import leviathan.model.Mixers;
+import leviathan.model.ModelConfig;
+import leviathan.model.ParamSpec;
+import leviathan.trainer.Preset;
+import leviathan.trainer.TrainConfig;
+
+/** {@code leviathan info}: config, parameter count and memory estimate of a preset or checkpoint. */
+final class InfoCommand implements Main.Command {
+    @Override
+    public String summary() {
+        return "config, parameter count and memory estimate of a preset or checkpoint";
+    }
+
+    @Override
+    public String help() {
+        return String.join("\n",
+                "usage: leviathan info [--preset NAME | --checkpoint FILE_OR_RUN_DIR] [--vocab V] [--tensors] [--KEY=VALUE ...]",
+                "",
+                "  --preset NAME   one of " + String.join(", ", Preset.all().keySet()) + " (default baby); --vocab sets V (default 65)",
+                "  --tensors       list every tensor with its shape",
+                "  model/training overrides as for train (e.g. --mixer=attention --width=256 --batch=32)",
+                "",
+                "mixers:", mixerList());
+    }
+
+    @Override
+    public int run(String[] argv) throws IOException {
+        Args args = new Args(argv, Set.of("tensors", "debug"));
+        args.flag("debug");
+        boolean tensors = args.flag("tensors");
+        Gpt model;
+        TrainConfig train;
+        String source;
+        if (args.has("checkpoint")) {
+            Cli.LoadedModel m = Cli.load(args.get("checkpoint", null));
+            model = m.model;
+            train = new TrainConfig();
+            source = m.file.toString();
+        } else {
+            Preset p = Preset.get(args.get("preset", "baby"));
+            ModelConfig mc = p.model.withVocabSize(args.integer("vocab", 65));
+            train = p.train.copy();
+            Map<String, String> overrides = args.unused();
+            if (overrides.containsKey("mixer")) {
+                mc = mc.with("mixer", args.get("mixer", null));
+            }
+            for (Map.Entry<String, String> e : overrides.entrySet()) {
+                String k = e.getKey();
+                if (k.equals("mixer")) {
+                    continue;
+                }
+                if (TrainConfig.isKey(k)) {
+                    train.set(k, e.getValue());
+                } else if (ModelConfig.isShapeKey(k)) {
+                    mc = mc.with(k, e.getValue());
+                } else {
+                    mc = mc.withMixerOption(k, e.getValue());
+                }
+                args.get(k, null);
+            }
+            model = new Gpt(mc);
+            source = "preset " + p.name;
+        }
+        args.rejectUnused("info");
+        long acts = model.workspace(train.batchSize, model.config.contextLength, true).activationBytes();
+        System.out.println("source:      " + source);
+        System.out.println("config:      " + model.config);
+        System.out.println("mixer:       " + Mixers.describe(model.config.mixer) + (model.mixer.causal() ? "" : "  [NOT CAUSAL]"));
+        System.out.println("parameters:  " + Cli.count(model.parameterCount()));
+        System.out.println("memory:      parameters + gradients + AdamW moments " + Cli.bytes(model.stateBytes())
+                + "; activations + their gradients at batch " + train.batchSize + " x " + model.config.contextLength + ": " + Cli.bytes(acts)
+                + "; total ~" + Cli.bytes(model.stateBytes() + acts));
+        if (tensors) {
+            for (ParamSpec s : model.specs()) {
+                System.out.println(String.format("  %-36s %-14s %s", s.name, java.util.Arrays.toString(s.diskShape()),
+                        s.trainable ? (s.decay ? "decay" : "no decay") : "buffer (not trained)"));
+            }
+        }
+        return 0;
+    }
+
+    static String mixerList() {
+        StringBuilder sb = new StringBuilder();
+        Mixers.all().forEach((k, v) -> sb.append(String.format("  %-16s %s%n", k, v)));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,151 @@
+package leviathan.compute;
+
+import static leviathan.compute.Check.FAST_RTOL;
+import static leviathan.compute.Check.FORWARD_RTOL;
+import static leviathan.compute.Check.assertClose;
+import static leviathan.compute.TestData.assertPaddingIntact;
+import static leviathan.compute.TestData.gaussian;
+import static leviathan.compute.TestData.padded;
+import static leviathan.compute.TestData.toDouble;
+import static leviathan.compute.TestData.uniform;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every fast JVM variant ({@link JvmFastKernels}, implemented by {@link VectorGemm}) equals the
+ * plain body it replaces within relative 1e-5, on sizes that are not multiples of the vector
+ * width: ragged row tiles (BT mod 4 ≠ 0), partial panels (OC mod NR ≠ 0), K longer than one
+ * K block ({@link VectorGemm#KC}), the degenerate 1×1×1, exact full panels. Forward runs with and
+ * without bias over garbage in the output (it must overwrite); both backward passes accumulate
+ * into non-zero gradient buffers. The plain path runs on 1 thread, the fast path on 3.
+ */
+class JvmFastKernelsTest {
+
+    static Stream<Arguments> sizes() {
+        int nr = VectorGemm.NR;
+        return Stream.of(
+                Arguments.of(37, 19, 53),
+                Arguments.of(5, 300, 7),                       // K > KC = 256
+                Arguments.of(1, 1, 1),
+                Arguments.of(64, 128, 65),
+                Arguments.of(13, 2 * VectorGemm.KC + 1, 2 * nr + 1),  // three K blocks, two full panels + 1 column
+                Arguments.of(3 * VectorGemm.MR, 20, 2 * nr),   // exact tiles and full panels only
+                Arguments.of(2, 3, nr - 1));                   // fewer rows than a tile, one partial panel
+    }
+
+    /** The fast variants registered for the core kernels are exactly the three this class tests. */
+    @Test
+    void everyRegisteredFastVariantIsCoveredHere() throws IllegalAccessException {
+        Set<String> withFast = new TreeSet<>();
+        for (Field f : CoreKernels.class.getFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == Kernel.class) {
+                Kernel k = (Kernel) f.get(null);
+                if (JvmFastKernels.lookup(k) != null) {
+                    withFast.add(k.name);
+                }
+            }
+        }
+        assertEquals(new TreeSet<>(Set.of(CoreKernels.MATMUL_FORWARD.name, CoreKernels.MATMUL_BACKWARD_INPUT.name,
+                CoreKernels.MATMUL_BACKWARD_WEIGHT.name)), withFast);
+    }
+
+    @ParameterizedTest(name = "BT={0} C={1} OC={2}")
+    @MethodSource("sizes")
+    void forwardWithBiasEqualsPlainBody(int BT, int C, int OC) {
+        forward(BT, C, OC, true);
+    }
+
+    @ParameterizedTest(name = "BT={0} C={1} OC={2}")
+    @MethodSource("sizes")
+    void forwardWithoutBiasEqualsPlainBody(int BT, int C, int OC) {
+        forward(BT, C, OC, false);
+    }
+
+    private void forward(int BT, int C, int OC, boolean withBias) {
+        Random r = new Random(BT * 31 + C * 7 + OC);
+        float[] x = uniform(r, BT * C, -1, 1), w = uniform(r, OC * C, -1, 1), b = uniform(r, OC, -1, 1);
+        float[] garbage = gaussian(r, BT * OC, 10);
+        FloatSlice[] outs = new FloatSlice[2];
+        for (int variant = 0; variant < 2; variant++) {
+            boolean fast = variant == 1;
+            FloatSlice out = padded("out", garbage.clone(), BT, OC);
+            FloatSlice inp = padded("inp", x, BT, C), weight = padded("weight", w, OC, C);
+            FloatSlice bias = withBias ? padded("bias", b, OC) : null;
+            GraphRunner.run(fast ? 3 : 1, fast, Ops.matmulForward("mm", out, inp, weight, bias, BT, C, OC));
+            assertPaddingIntact(out, inp, weight);
+            outs[variant] = out;
+        }
+        String what = "matmul forward BT=" + BT + " C=" + C + " OC=" + OC + " bias=" + withBias;
+        assertClose(outs[0].toArray(), outs[1].toArray(), FAST_RTOL, what + " (fast vs plain)");
+        // Both against the double reference, so that "equal to each other" cannot mean "equally wrong".
+        double[] ref = Reference.matmul(toDouble(x), toDouble(w), withBias ? toDouble(b) : null, BT, C, OC);
+        assertClose(ref, outs[1].toArray(), FORWARD_RTOL, what + " (fast vs reference)");
+    }
+
+    @ParameterizedTest(name = "BT={0} C={1} OC={2}")
+    @MethodSource("sizes")
+    void backwardInputEqualsPlainBodyAndAccumulates(int BT, int C, int OC) {
+        Random r = new Random(BT * 17 + C * 5 + OC);
+        float[] dy = uniform(r, BT * OC, -1, 1), w = uniform(r, OC * C, -1, 1), prior = uniform(r, BT * C, -2, 2);
+        FloatSlice[] res = new FloatSlice[2];
+        for (int variant = 0; variant < 2; variant++) {
+            boolean fast = variant == 1;
+            FloatSlice dinp = padded("dinp", prior.clone(), BT, C);
+            FloatSlice dout = padded("dout", dy, BT, OC), weight = padded("weight", w, OC, C);
+            GraphRunner.run(fast ? 3 : 1, fast, Ops.matmulBackwardInput("mm_bi", dinp, dout, weight, BT, C, OC));
+            assertPaddingIntact(dinp, dout, weight);
+            res[variant] = dinp;
+        }
+        String what = "matmul backward input BT=" + BT + " C=" + C + " OC=" + OC;
+        assertClose(res[0].toArray(), res[1].toArray(), FAST_RTOL, what + " (fast vs plain)");
+        double[] ref = Reference.add(toDouble(prior), Reference.matmulBackwardInput(toDouble(dy), toDouble(w), BT, C, OC));
+        assertClose(ref, res[1].toArray(), FORWARD_RTOL, what + " (fast vs reference, prior + dy·W)");
+    }
+
+    @ParameterizedTest(name = "BT={0} C={1} OC={2}")
+    @MethodSource("sizes")
+    void backwardWeightEqualsPlainBodyAndAccumulates(int BT, int C, int OC) {
+        Random r = new Random(BT * 13 + C * 3 + OC);
+        float[] dy = uniform(r, BT * OC, -1, 1), x = uniform(r, BT * C, -1, 1), prior = uniform(r, OC * C, -2, 2);
+        FloatSlice[] res = new FloatSlice[2];
+        for (int variant = 0; variant < 2; variant++) {
+            boolean fast = variant == 1;
+            FloatSlice dweight = padded("dweight", prior.clone(), OC, C);
+            FloatSlice dout = padded("dout", dy, BT, OC), inp = padded("inp", x, BT, C);
+            GraphRunner.run(fast ? 3 : 1, fast, Ops.matmulBackwardWeight("mm_bw", dweight, dout, inp, BT, C, OC));
+            assertPaddingIntact(dweight, dout, inp);
+            res[variant] = dweight;
+        }
+        String what = "matmul backward weight BT=" + BT + " C=" + C + " OC=" + OC;
+        assertClose(res[0].toArray(), res[1].toArray(), FAST_RTOL, what + " (fast vs plain)");
+        double[] ref = Reference.add(toDouble(prior), Reference.matmulBackwardWeight(toDouble(dy), toDouble(x), BT, C, OC));
+        assertClose(ref, res[1].toArray(), FORWARD_RTOL, what + " (fast vs reference, prior + dyᵀ·x)");
+    }
+
+    /** The fast path keeps no stale state between runs: running a compiled graph twice accumulates twice. */
+    @Test
+    void fastBackwardRunTwiceAccumulatesTwice() {
+        int BT = 37, C = 19, OC = 53;
+        Random r = new Random(5);
+        float[] dy = uniform(r, BT * OC, -1, 1), x = uniform(r, BT * C, -1, 1), w = uniform(r, OC * C, -1, 1);
+        FloatSlice dw = padded("dweight", OC, C), dx = padded("dinp", BT, C);
+        FloatSlice dout = padded("dout", dy, BT, OC), inp = padded("inp", x, BT, C), weight = padded("weight", w, OC, C);
+        GraphRunner.runTimes(2, true, 2,
+                Ops.matmulBackwardWeight("mm_bw", dw, dout, inp, BT, C, OC),
+                Ops.matmulBackwardInput("mm_bi", dx, dout, weight, BT, C, OC));
+        double[] gw = Reference.matmulBackwardWeight(toDouble(dy), toDouble(x), BT, C, OC);
+        double[] gx = Reference.matmulBackwardInput(toDouble(dy), toDouble(w), BT, C, OC);
+        assertClose(Reference.add(gw, gw), dw.toArray(), FORWARD_RTOL, "dweight after two runs");
+        assertClose(Reference.add(gx, gx), dx.toArray(), FORWARD_RTOL, "dinp after two runs");
+    }
+}

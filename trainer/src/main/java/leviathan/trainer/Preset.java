@@ -1,0 +1,51 @@
+package leviathan.trainer;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import leviathan.model.ModelConfig;
+
+/**
+ * Named starting points: a model shape and its training hyperparameters.
+ * {@code baby}: nanoGPT's CPU recipe (SPEC 3). {@code seed}: the Leviathan notebook's scale
+ * (2 blocks, 2 heads, context 512, width 34 → about 48K parameters with the 65-character vocabulary).
+ */
+public final class Preset {
+    public final String name;
+    public final String description;
+    /** Vocabulary size 0: set from the data. */
+    public final ModelConfig model;
+    public final TrainConfig train;
+
+    private Preset(String name, String description, ModelConfig model, TrainConfig train) {
+        this.name = name;
+        this.description = description;
+        this.model = model;
+        this.train = train;
+    }
+
+    private static final Map<String, Preset> PRESETS = new LinkedHashMap<>();
+
+    static {
+        TrainConfig baby = new TrainConfig();
+        PRESETS.put("baby", new Preset("baby", "nanoGPT's CPU recipe: 4 layers, 4 heads, width 128, context 64, batch 12, 2000 steps",
+                new ModelConfig(0, 64, 4, 4, 128, "attention", Map.of()), baby));
+        TrainConfig seed = new TrainConfig();
+        seed.batchSize = 8;
+        seed.evalIters = 50;
+        PRESETS.put("seed", new Preset("seed", "the Leviathan notebook's scale: 2 layers, 2 heads, width 34, context 512 (~50K parameters)",
+                new ModelConfig(0, 512, 2, 2, 34, "attention", Map.of()), seed));
+    }
+
+    public static Preset get(String name) {
+        Preset p = PRESETS.get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("unknown preset '" + name + "' (known: " + String.join(", ", PRESETS.keySet()) + ")");
+        }
+        return p;
+    }
+
+    public static Map<String, Preset> all() {
+        return PRESETS;
+    }
+}

@@ -1,0 +1,165 @@
+package leviathan.trainer;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Training hyperparameters (SPEC 3). Defaults are the {@code baby} preset's; {@link #set} applies a --key=value. */
+public final class TrainConfig {
+    public int batchSize = 12;
+    public int steps = 2000;
+    public float learningRate = 1e-3f;
+    public float minLearningRate = 1e-4f;
+    public int warmupSteps = 100;
+    public float weightDecay = 0.1f;
+    public float beta1 = 0.9f;
+    public float beta2 = 0.99f;
+    public float eps = 1e-8f;
+    public float gradClip = 1.0f;
+    public int evalInterval = 250;
+    public int evalIters = 200;
+    public int logInterval = 10;
+    public int checkpointInterval = 0;
+    public long seed = 1337;
+    public int sampleChars = 200;
+
+    public static final String KEYS = "batch, steps, lr, min_lr, warmup, weight_decay, beta1, beta2, eps, grad_clip, "
+            + "eval_interval, eval_iters, log_interval, checkpoint_interval, seed, sample_chars";
+
+    public TrainConfig copy() {
+        TrainConfig c = new TrainConfig();
+        c.batchSize = batchSize; c.steps = steps; c.learningRate = learningRate; c.minLearningRate = minLearningRate;
+        c.warmupSteps = warmupSteps; c.weightDecay = weightDecay; c.beta1 = beta1; c.beta2 = beta2; c.eps = eps;
+        c.gradClip = gradClip; c.evalInterval = evalInterval; c.evalIters = evalIters; c.logInterval = logInterval;
+        c.checkpointInterval = checkpointInterval; c.seed = seed; c.sampleChars = sampleChars;
+        return c;
+    }
+
+    public static boolean isKey(String key) {
+        return ("," + KEYS.replace(" ", "") + ",").contains("," + key + ",");
+    }
+
+    public TrainConfig set(String key, String value) {
+        switch (key) {
+            case "batch": batchSize = positiveInt(key, value); break;
+            case "steps": steps = nonNegativeInt(key, value); break;
+            case "lr": learningRate = positiveFloat(key, value); break;
+            case "min_lr": minLearningRate = nonNegativeFloat(key, value); break;
+            case "warmup": warmupSteps = nonNegativeInt(key, value); break;
+            case "weight_decay": weightDecay = nonNegativeFloat(key, value); break;
+            case "beta1": beta1 = unit(key, value); break;
+            case "beta2": beta2 = unit(key, value); break;
+            case "eps": eps = positiveFloat(key, value); break;
+            case "grad_clip": gradClip = positiveFloat(key, value); break;
+            case "eval_interval": evalInterval = nonNegativeInt(key, value); break;
+            case "eval_iters": evalIters = positiveInt(key, value); break;
+            case "log_interval": logInterval = positiveInt(key, value); break;
+            case "checkpoint_interval": checkpointInterval = nonNegativeInt(key, value); break;
+            case "seed": seed = parseLong(key, value); break;
+            case "sample_chars": sampleChars = nonNegativeInt(key, value); break;
+            default: throw new IllegalArgumentException("unknown training option '" + key + "' (known: " + KEYS + ")");
+        }
+        return this;
+    }
+
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("batch", batchSize);
+        m.put("steps", steps);
+        m.put("lr", learningRate);
+        m.put("min_lr", minLearningRate);
+        m.put("warmup", warmupSteps);
+        m.put("weight_decay", weightDecay);
+        m.put("beta1", beta1);
+        m.put("beta2", beta2);
+        m.put("eps", eps);
+        m.put("grad_clip", gradClip);
+        m.put("eval_interval", evalInterval);
+        m.put("eval_iters", evalIters);
+        m.put("log_interval", logInterval);
+        m.put("checkpoint_interval", checkpointInterval);
+        m.put("seed", seed);
+        m.put("sample_chars", sampleChars);
+        return m;
+    }
+
+    /** nanoGPT's schedule: linear warm-up, then cosine decay from lr to min_lr over the run. */
+    public float learningRateAt(int step) {
+        if (step < warmupSteps) {
+            return learningRate * (step + 1) / (warmupSteps + 1);
+        }
+        if (step >= steps) {
+            return minLearningRate;
+        }
+        double ratio = (double) (step - warmupSteps) / Math.max(1, steps - warmupSteps);
+        double coeff = 0.5 * (1.0 + Math.cos(Math.PI * ratio));
+        return (float) (minLearningRate + coeff * (learningRate - minLearningRate));
+    }
+
+    private static int positiveInt(String k, String v) {
+        int n = parseInt(k, v);
+        if (n <= 0) {
+            throw new IllegalArgumentException(k + " must be positive, got " + n);
+        }
+        return n;
+    }
+
+    private static int nonNegativeInt(String k, String v) {
+        int n = parseInt(k, v);
+        if (n < 0) {
+            throw new IllegalArgumentException(k + " must not be negative, got " + n);
+        }
+        return n;
+    }
+
+    private static int parseInt(String k, String v) {
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(k + " expects an integer, got '" + v + "'");
+        }
+    }
+
+    private static long parseLong(String k, String v) {
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(k + " expects an integer, got '" + v + "'");
+        }
+    }
+
+    private static float parseFloat(String k, String v) {
+        try {
+            float f = Float.parseFloat(v.trim());
+            if (!Float.isFinite(f)) {
+                throw new NumberFormatException();
+            }
+            return f;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(k + " expects a finite number, got '" + v + "'");
+        }
+    }
+
+    private static float positiveFloat(String k, String v) {
+        float f = parseFloat(k, v);
+        if (f <= 0) {
+            throw new IllegalArgumentException(k + " must be positive, got " + v);
+        }
+        return f;
+    }
+
+    private static float nonNegativeFloat(String k, String v) {
+        float f = parseFloat(k, v);
+        if (f < 0) {
+            throw new IllegalArgumentException(k + " must not be negative, got " + v);
+        }
+        return f;
+    }
+
+    private static float unit(String k, String v) {
+        float f = parseFloat(k, v);
+        if (f < 0 || f >= 1) {
+            throw new IllegalArgumentException(k + " must be in [0, 1), got " + v);
+        }
+        return f;
+    }
+}

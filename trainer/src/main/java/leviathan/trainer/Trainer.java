@@ -1,0 +1,227 @@
+package leviathan.trainer;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import leviathan.compute.Backend;
+import leviathan.compute.FloatSlice;
+import leviathan.model.Gpt;
+import leviathan.model.MixerState;
+import leviathan.model.Rng;
+import leviathan.model.Workspace;
+
+/**
+ * The training loop: random windows from a seeded generator, forward, backward, clipped AdamW with
+ * warm-up + cosine schedule (SPEC 3); evaluation on both splits every {@code eval_interval} steps
+ * with a sample of text; metrics appended as JSON lines; resumable checkpoints; a clean stop on
+ * Ctrl-C and on a NaN/Inf loss.
+ */
+public final class Trainer {
+    /** Steps at the start of a run left out of the steady-state rate (JIT compilation, first touch of memory). */
+    static final int WARMUP_STEPS = 10;
+
+    public enum Outcome { COMPLETED, STOPPED, INTERRUPTED, DIVERGED }
+
+    /** How a run ended, the step it reached and the per-step training losses it logged. */
+    public static final class Result {
+        public final Outcome outcome;
+        public final int step;
+        public final List<Float> losses;
+        public final double lastValLoss;
+        public final double tokensPerSecond;
+
+        Result(Outcome outcome, int step, List<Float> losses, double lastValLoss, double tokensPerSecond) {
+            this.outcome = outcome;
+            this.step = step;
+            this.losses = losses;
+            this.lastValLoss = lastValLoss;
+            this.tokensPerSecond = tokensPerSecond;
+        }
+    }
+
+    private final Gpt model;
+    private final Tokenizer tokenizer;
+    private final Dataset data;
+    private final TrainConfig cfg;
+    private final Backend backend;
+    private final Path outDir;
+    private final RunLog log;
+    private final Rng rng;
+    private final Map<String, String> checkpointMetadata;
+    private final Workspace ws;
+    private final Backend.CompiledGraph logits;
+    private final Backend.CompiledGraph loss;
+    private final Backend.CompiledGraph backward;
+    private final Backend.CompiledGraph update;
+    private final Evaluator evaluator;
+    private final MixerState mixerState;
+    private Sampler sampler;
+    private int step;
+    private int savedStep = -1;
+
+    /**
+     * @param startStep steps already done (0 for a new run); {@code rng} must be in the state it had then
+     * @param checkpointMetadata extra metadata for the model file (e.g. the mixer's causality warning)
+     */
+    public Trainer(Gpt model, Tokenizer tokenizer, Dataset data, TrainConfig cfg, Backend backend, Path outDir,
+                   PrintStream out, Rng rng, int startStep, Map<String, String> checkpointMetadata) throws IOException {
+        data.requireWindows(model.config.contextLength);
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.data = data;
+        this.cfg = cfg;
+        this.backend = backend;
+        this.outDir = outDir;
+        this.rng = rng;
+        this.step = startStep;
+        this.checkpointMetadata = checkpointMetadata;
+        this.log = new RunLog(out, outDir == null ? null : outDir.resolve("metrics.jsonl"));
+        this.ws = model.workspace(cfg.batchSize, model.config.contextLength, true);
+        this.logits = backend.compile(ws.logitsGraph);
+        this.loss = backend.compile(ws.lossGraph);
+        this.backward = backend.compile(ws.backwardGraph);
+        this.update = backend.compile(model.updateGraph(cfg.weightDecay, cfg.gradClip));
+        this.evaluator = new Evaluator(ws, backend, logits, loss);
+        this.mixerState = new MixerState() {
+            @Override
+            public FloatSlice tensor(String fullName) {
+                return model.param(fullName);
+            }
+
+            @Override
+            public void changed(FloatSlice slice) {
+                backend.syncToDevice(slice.array);
+            }
+
+            @Override
+            public long seed() {
+                return cfg.seed;
+            }
+        };
+    }
+
+    public Workspace workspace() {
+        return ws;
+    }
+
+    public int step() {
+        return step;
+    }
+
+    /** One optimisation step on a fresh random batch; returns the batch's loss (before the update). */
+    public float trainStep() {
+        Dataset.sampleBatch(data.train, ws.B, ws.T, rng, ws.tokens, ws.targets);
+        model.mixer.beforeStep(step, mixerState);
+        backend.syncToDevice(ws.tokens.array, ws.targets.array);
+        logits.run();
+        loss.run();
+        backward.run();
+        model.setStepScalars(step + 1, cfg.learningRateAt(step), cfg.beta1, cfg.beta2, cfg.eps);
+        backend.syncToDevice(model.stepScalars.array);
+        update.run();
+        backend.syncToHost(ws.loss.array, model.stepScalars.array);
+        step++;
+        return ws.loss.get(0);
+    }
+
+    /** Runs until {@code cfg.steps} (or {@code stopAt} if smaller and positive), evaluating, logging and saving. */
+    public Result run(int stopAt) throws IOException {
+        int end = stopAt > 0 ? Math.min(stopAt, cfg.steps) : cfg.steps;
+        int tokensPerStep = ws.B * ws.T;
+        List<Float> losses = new ArrayList<>();
+        double lastVal = Double.NaN;
+        long intervalNanos = 0;
+        int intervalSteps = 0;
+        double intervalLoss = 0;
+        long runNanos = 0;
+        int stepsThisRun = 0;
+        int runSteps = 0;
+        log.start(step, end);
+        while (step < end) {
+            long t0 = System.nanoTime();
+            float l = trainStep();
+            long dt = System.nanoTime() - t0;
+            float norm = model.lastGradNorm();
+            if (!Float.isFinite(l) || !Float.isFinite(norm)) {
+                log.diverged(step, l, norm, savedStep, outDir);
+                return new Result(Outcome.DIVERGED, step, losses, lastVal, 0);
+            }
+            losses.add(l);
+            if (++stepsThisRun > WARMUP_STEPS) {
+                runNanos += dt;
+                runSteps++;
+            }
+            intervalNanos += dt;
+            intervalSteps++;
+            intervalLoss += l;
+            boolean last = step == end;
+            if (step % cfg.logInterval == 0 || last) {
+                double ms = intervalNanos / 1e6 / intervalSteps;
+                log.step(step, end, intervalLoss / intervalSteps, l, cfg.learningRateAt(step - 1), norm, ms, tokensPerStep / (ms / 1e3));
+                intervalNanos = 0;
+                intervalSteps = 0;
+                intervalLoss = 0;
+            }
+            boolean evalNow = cfg.evalInterval > 0 && step % cfg.evalInterval == 0;
+            if (evalNow || last) {
+                lastVal = evaluate();
+            }
+            int ckptEvery = cfg.checkpointInterval > 0 ? cfg.checkpointInterval : cfg.evalInterval;
+            if (outDir != null && ((ckptEvery > 0 && step % ckptEvery == 0) || last)) {
+                save();
+            }
+            if (StopSignal.requested() && !last) {
+                if (outDir != null) {
+                    save();
+                }
+                log.interrupted(step, outDir);
+                return new Result(Outcome.INTERRUPTED, step, losses, lastVal, rate(runNanos, runSteps, tokensPerStep));
+            }
+        }
+        Outcome outcome = end < cfg.steps ? Outcome.STOPPED : Outcome.COMPLETED;
+        log.finished(step, outcome == Outcome.STOPPED, outDir, rate(runNanos, runSteps, tokensPerStep));
+        return new Result(outcome, step, losses, lastVal, rate(runNanos, runSteps, tokensPerStep));
+    }
+
+    private static double rate(long nanos, int steps, int tokensPerStep) {
+        return steps == 0 ? 0 : tokensPerStep * steps / (nanos / 1e9);
+    }
+
+    /** Train and validation loss over the same fixed batches every time; prints a sample. Returns val loss. */
+    public double evaluate() throws IOException {
+        long t0 = System.nanoTime();
+        double train = evaluator.randomBatches(data.train, cfg.evalIters, cfg.seed * 31 + 1);
+        double val = evaluator.randomBatches(data.val, cfg.evalIters, cfg.seed * 31 + 2);
+        String sample = cfg.sampleChars > 0 ? sample(cfg.sampleChars) : null;
+        log.eval(step, train, val, (System.nanoTime() - t0) / 1e9, sample);
+        return val;
+    }
+
+    private String sample(int n) {
+        if (sampler == null) {
+            sampler = new Sampler(model, backend);
+        }
+        int start = tokenizer.vocab().indexOf("\n");
+        int[] prompt = {Math.max(start, 0)};
+        int[] out = sampler.generate(prompt, n, 0.8f, 0, new Rng(cfg.seed + step));
+        return tokenizer.decode(out, 1, out.length);
+    }
+
+    public void save() throws IOException {
+        backend.syncToHost(model.params.array(), model.m.array(), model.v.array());
+        Map<String, String> meta = new LinkedHashMap<>(checkpointMetadata);
+        TrainingCheckpoint.save(outDir, model, tokenizer.vocab(), new TrainingCheckpoint.State(step, rng.state(), cfg.toMap()), meta);
+        savedStep = step;
+        log.saved(step, outDir);
+    }
+
+    static String fmt(String pattern, Object... args) {
+        return String.format(Locale.ROOT, pattern, args);
+    }
+}

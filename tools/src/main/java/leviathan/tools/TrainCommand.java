@@ -40,7 +40,8 @@ final class TrainCommand implements Main.Command {
                 "  --preset NAME      starting configuration (default baby: " + Preset.get("baby").description + ")",
                 "  --data FILE        any UTF-8 text; default tinyshakespeare (data/, ../shared/data/, cache, or downloaded)",
                 "  --out DIR          run directory for model.safetensors, optimizer.safetensors, metrics.jsonl",
-                "                     (default runs/<preset>-<mixer>); a new run refuses a directory holding a checkpoint",
+                "                     (default runs/<preset>-<mixer>, or -2, -3, … if taken); a new run never writes over",
+                "                     a directory that holds a checkpoint",
                 "  --resume           continue the run in --out exactly where it stopped (same data required)",
                 "  --stop-at N        stop after step N (schedule unchanged), save, and exit; resume later",
                 "  --profile          print the per-stage profile after training (and write profile.json)",
@@ -74,7 +75,7 @@ final class TrainCommand implements Main.Command {
         int startStep;
         Path outDir;
         if (resume) {
-            outDir = Paths.get(outArg != null ? outArg : "runs/" + presetName + "-" + mixerOverride(args, preset.model.mixer));
+            outDir = outArg != null ? Paths.get(outArg) : latestRun("runs/" + presetName + "-" + mixerOverride(args, preset.model.mixer));
             Path modelFile = outDir.resolve(TrainingCheckpoint.MODEL_FILE);
             if (!Files.isRegularFile(modelFile)) {
                 throw new CliException("cannot resume: " + modelFile + " does not exist", 1);
@@ -129,7 +130,7 @@ final class TrainCommand implements Main.Command {
             model.initialise(cfg.seed);
             rng = new Rng(cfg.seed);
             startStep = 0;
-            outDir = Paths.get(outArg != null ? outArg : "runs/" + presetName + "-" + mc.mixer);
+            outDir = outArg != null ? Paths.get(outArg) : freshRun("runs/" + presetName + "-" + mc.mixer);
             if (Files.exists(outDir.resolve(TrainingCheckpoint.MODEL_FILE))) {
                 throw new CliException(outDir + " already holds a checkpoint; continue it with --resume, or choose another --out", 1);
             }
@@ -165,6 +166,25 @@ final class TrainCommand implements Main.Command {
         } catch (Safetensors.FormatException e) {
             throw new CliException(e.getMessage(), 1);
         }
+    }
+
+    /** The default run directory: base, base-2, base-3, … — the first that holds no checkpoint. */
+    static Path freshRun(String base) {
+        for (int i = 1; ; i++) {
+            Path p = Paths.get(i == 1 ? base : base + "-" + i);
+            if (!Files.exists(p.resolve(TrainingCheckpoint.MODEL_FILE))) {
+                return p;
+            }
+        }
+    }
+
+    /** For --resume without --out: the newest of base, base-2, … that holds a checkpoint. */
+    static Path latestRun(String base) {
+        Path last = Paths.get(base);
+        for (int i = 2; Files.exists(Paths.get(base + "-" + i).resolve(TrainingCheckpoint.MODEL_FILE)); i++) {
+            last = Paths.get(base + "-" + i);
+        }
+        return last;
     }
 
     private static String mixerOverride(Args args, String fallback) {

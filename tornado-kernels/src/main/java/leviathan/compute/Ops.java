@@ -60,6 +60,10 @@ public final class Ops {
     }
 
     public static Stage encoderBackwardPositions(String name, FloatSlice dwpe, FloatSlice dout, int B, int T, int C, int Tmax) {
+        // The extent is T rows of dwpe: with T > Tmax the body would write past the slice.
+        if (T > Tmax) {
+            throw new IllegalArgumentException(name + ": sequence length T=" + T + " exceeds the context Tmax=" + Tmax);
+        }
         expect(name, dwpe, (long) Tmax * C, "Tmax*C");
         expect(name, dout, (long) B * T * C, "B*T*C");
         return new Stage(name, CoreKernels.ENCODER_BACKWARD_POSITIONS, new int[] {T}, (double) B * T * C, 2.0 * B * T * C * F,

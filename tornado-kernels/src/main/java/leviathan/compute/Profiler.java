@@ -160,10 +160,10 @@ public final class Profiler {
         return sb.toString();
     }
 
-    /** The same rows as JSON: {"warmup_calls_excluded":…, "stages":[…], "backend":{…}}. */
+    /** The same rows as JSON: {"backend":…, "warmup_calls_excluded":…, "stages":[…], "figures":{…}}. */
     public String json(String backend) {
         StringBuilder sb = new StringBuilder();
-        sb.append("{\"backend\":\"").append(backend).append("\",\"warmup_calls_excluded\":").append(warmupCalls).append(",\"stages\":[");
+        sb.append("{\"backend\":\"").append(escape(backend)).append("\",\"warmup_calls_excluded\":").append(warmupCalls).append(",\"stages\":[");
         List<StageStats> rows = rows();
         for (int i = 0; i < rows.size(); i++) {
             StageStats s = rows.get(i);
@@ -172,7 +172,7 @@ public final class Profiler {
             }
             sb.append(String.format(Locale.ROOT,
                     "{\"graph\":\"%s\",\"stage\":\"%s\",\"kernel\":\"%s\",\"calls\":%d,\"total_ms\":%s,\"median_us\":%s,\"gflops\":%s,\"gbps\":%s}",
-                    s.graph, s.stage, s.kernel, s.measuredCalls(), num(s.totalMs()), num(s.medianUs()), num(s.gflops()), num(s.gbps())));
+                    escape(s.graph), escape(s.stage), escape(s.kernel), s.measuredCalls(), num(s.totalMs()), num(s.medianUs()), num(s.gflops()), num(s.gbps())));
         }
         sb.append("],\"figures\":{");
         int i = 0;
@@ -180,9 +180,23 @@ public final class Profiler {
             if (i++ > 0) {
                 sb.append(',');
             }
-            sb.append('"').append(e.getKey()).append("\":").append(num(e.getValue()));
+            sb.append('"').append(escape(e.getKey())).append("\":").append(num(e.getValue()));
         }
         sb.append("}}");
+        return sb.toString();
+    }
+
+    private static String escape(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
         return sb.toString();
     }
 

@@ -25,8 +25,12 @@ final class VectorAttention {
 
         void ensure(int T, int D) {
             int tPad = pad(T);
+            // Each array by its own size: a later shape can need a longer row (larger T) while
+            // D·tPad still fits (smaller D), since this scratch outlives one stage.
             if (transposed.length < D * tPad) {
                 transposed = new float[D * tPad];
+            }
+            if (row.length < tPad) {
                 row = new float[tPad];
             }
             if (acc.length < T * D) {

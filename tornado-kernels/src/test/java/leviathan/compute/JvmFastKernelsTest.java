@@ -28,6 +28,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * K block ({@link VectorGemm#KC}), the degenerate 1×1×1, exact full panels. Forward runs with and
  * without bias over garbage in the output (it must overwrite); both backward passes accumulate
  * into non-zero gradient buffers. The plain path runs on 1 thread, the fast path on 3.
+ *
+ * <p>The fast attention ({@link VectorAttention}: forward, backward query, backward key/value) is
+ * held to the same standard against {@link leviathan.kernels.Attention}'s plain bodies, on head
+ * sizes and sequence lengths that are not multiples of the vector width, with guarded buffers,
+ * masked score entries that must stay unwritten, a pre-filled dqkv, and its per-thread scratch
+ * reused across shapes.
  */
 class JvmFastKernelsTest {
 
@@ -56,7 +62,9 @@ class JvmFastKernelsTest {
             }
         }
         assertEquals(new TreeSet<>(Set.of(CoreKernels.MATMUL_FORWARD.name, CoreKernels.MATMUL_BACKWARD_INPUT.name,
-                CoreKernels.MATMUL_BACKWARD_WEIGHT.name)), withFast);
+                CoreKernels.MATMUL_BACKWARD_WEIGHT.name, CoreKernels.ATTENTION_FORWARD.name,
+                CoreKernels.ATTENTION_BACKWARD_QUERY.name, CoreKernels.ATTENTION_BACKWARD_KEY_VALUE.name)), withFast,
+                "a fast variant was added or removed: test it against its plain body here");
     }
 
     @ParameterizedTest(name = "BT={0} C={1} OC={2}")
@@ -147,5 +155,83 @@ class JvmFastKernelsTest {
         double[] gx = Reference.matmulBackwardInput(toDouble(dy), toDouble(w), BT, C, OC);
         assertClose(Reference.add(gw, gw), dw.toArray(), FORWARD_RTOL, "dweight after two runs");
         assertClose(Reference.add(gx, gx), dx.toArray(), FORWARD_RTOL, "dinp after two runs");
+    }
+
+    static Stream<Arguments> attentionSizes() {
+        return Stream.of(
+                Arguments.of(2, 5, 12, 3),     // D = 4
+                Arguments.of(1, 37, 34, 2),    // D = 17, T not a multiple of the vector width
+                Arguments.of(3, 17, 48, 1),    // one head, D = 48
+                Arguments.of(1, 1, 16, 2),     // a single position
+                Arguments.of(2, 33, 40, 5),    // D = 8
+                Arguments.of(1, 70, 12, 4));   // D = 3, T > 4 vectors
+    }
+
+    /** Attention outputs of one variant: out, scores, probabilities, dscores, dqkv. */
+    static float[][] attention(int threads, boolean fast, int B, int T, int C, int H, float[] x, float[] dy, float[] prior) {
+        FloatSlice out = padded("out", gaussian(new Random(1), B * T * C, 5), B, T, C);   // garbage: overwritten
+        FloatSlice pre = padded("preatt", TestData.constant(B * H * T * T, Float.NaN), B, H, T, T);
+        FloatSlice att = padded("att", TestData.constant(B * H * T * T, Float.NaN), B, H, T, T);
+        FloatSlice dpre = padded("dpreatt", TestData.constant(B * H * T * T, Float.NaN), B, H, T, T);
+        FloatSlice qkv = padded("qkv", x, B, T, 3 * C), dout = padded("dout", dy, B, T, C);
+        FloatSlice dqkv = padded("dqkv", prior.clone(), B, T, 3 * C);
+        GraphRunner.run(threads, fast,
+                Ops.attentionForward("attn", out, pre, att, qkv, B, T, C, H),
+                Ops.attentionBackwardQuery("attn_bq", dqkv, dpre, dout, qkv, att, B, T, C, H),
+                Ops.attentionBackwardKeyValue("attn_bkv", dqkv, dpre, dout, qkv, att, B, T, C, H));
+        assertPaddingIntact(out, pre, att, dpre, qkv, dout, dqkv);
+        return new float[][] {out.toArray(), causal(pre, B, T, H), causal(att, B, T, H), causal(dpre, B, T, H), dqkv.toArray()};
+    }
+
+    /** The causal entries (j ≤ i) of a (B, H, T, T) score buffer; asserts the masked ones were never written. */
+    static float[] causal(FloatSlice scores, int B, int T, int H) {
+        float[] a = scores.toArray();
+        float[] live = new float[B * H * T * (T + 1) / 2];
+        int n = 0;
+        for (int row = 0; row < B * H * T; row++) {
+            int i = row % T;
+            for (int j = 0; j < T; j++) {
+                float v = a[row * T + j];
+                if (j <= i) {
+                    live[n++] = v;
+                } else if (!Float.isNaN(v)) {
+                    throw new AssertionError(scores.name + ": masked entry (row " + row + ", j " + j + ") was written: " + v);
+                }
+            }
+        }
+        return live;
+    }
+
+    @ParameterizedTest(name = "B={0} T={1} C={2} H={3}")
+    @MethodSource("attentionSizes")
+    void attentionEqualsPlainBodies(int B, int T, int C, int H) {
+        Random r = new Random(B * 1000 + T * 10 + H);
+        float[] x = gaussian(r, B * T * 3 * C, 1), dy = gaussian(r, B * T * C, 1), prior = uniform(r, B * T * 3 * C, -1, 1);
+        float[][] plain = attention(1, false, B, T, C, H, x, dy, prior);
+        float[][] fast = attention(3, true, B, T, C, H, x, dy, prior);
+        String[] what = {"out", "preatt", "att", "dpreatt", "dqkv"};
+        for (int k = 0; k < what.length; k++) {
+            assertClose(plain[k], fast[k], FAST_RTOL, "attention " + what[k] + " B=" + B + " T=" + T + " C=" + C + " H=" + H);
+        }
+    }
+
+    /**
+     * The fast attention keeps per-thread scratch sized by the first shape it sees and reuses it
+     * across stages, graphs and backends (the calling thread runs part 0 of every stage). A later
+     * shape with a longer sequence but a smaller head, D·pad(T) unchanged, must still fit.
+     */
+    @Test
+    void attentionScratchIsResizedForEveryShape() {
+        int L = VectorGemm.L;
+        int[][] shapes = {{1, L, 4, 1}, {1, 4 * L, 2, 2}, {1, 3, 8, 2}, {2, 2 * L + 1, 12, 4}};   // {B, T, C, H}
+        for (int[] sh : shapes) {
+            int B = sh[0], T = sh[1], C = sh[2], H = sh[3];
+            Random r = new Random(T);
+            float[] x = gaussian(r, B * T * 3 * C, 1), dy = gaussian(r, B * T * C, 1), prior = uniform(r, B * T * 3 * C, -1, 1);
+            float[][] plain = attention(1, false, B, T, C, H, x, dy, prior);
+            float[][] fast = attention(1, true, B, T, C, H, x, dy, prior);
+            assertClose(plain[0], fast[0], FAST_RTOL, "attention out after a shape change, T=" + T + " C=" + C + " H=" + H);
+            assertClose(plain[4], fast[4], FAST_RTOL, "attention dqkv after a shape change, T=" + T + " C=" + C + " H=" + H);
+        }
     }
 }

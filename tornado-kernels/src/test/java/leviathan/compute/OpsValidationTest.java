@@ -77,6 +77,22 @@ class OpsValidationTest {
                 buf("wpe", Tmax, C), B, t, C, V, Tmax), "enc", "T=" + t, "Tmax=" + Tmax);
     }
 
+    /**
+     * The backward pass needs the same T &lt;= Tmax check as the forward: its extent is T rows of
+     * dwpe, so with T &gt; Tmax it would write past the (Tmax, C) slice into whatever tensor follows
+     * it in the gradient block, silently.
+     */
+    @Test
+    void encoderBackwardPositionsRejectsSequenceLongerThanContext() {
+        int t = Tmax + 1;
+        BlockLayout layout = new BlockLayout("grads");
+        layout.add("wpe", Tmax, C);
+        layout.add("next", 16);
+        FloatBlock grads = layout.allocate();
+        assertRejected(() -> Ops.encoderBackwardPositions("enc_bp", grads.slice("wpe"), buf("dout", B, t, C), B, t, C, Tmax),
+                "enc_bp", "T=" + t, "Tmax=" + Tmax);
+    }
+
     @Test
     void encoderRejectsWrongTablesAndTokens() {
         assertRejected(() -> Ops.encoderForward("enc", buf("out", B, T, C), IntSlice.of("tokens", B * T), buf("wte", V, C),

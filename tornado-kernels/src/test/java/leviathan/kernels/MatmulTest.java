@@ -79,5 +79,9 @@ class MatmulTest {
         assertClose(gw, minus(dweight.toArray(), PREFILL), GRAD_RTOL, "dweight");
         assertClose(gb, minus(dbias.toArray(), PREFILL), GRAD_RTOL, "dbias");
         assertPaddingIntact(dinp, dweight, dbias, inp, weight, dout);
+        // Matmul's gradients have a closed form: also hold them to the forward tolerance.
+        double[] DY = toDouble(dy);
+        assertClose(Reference.matmulBackwardInput(DY, W, BT, C, OC), minus(dinp.toArray(), PREFILL), FORWARD_RTOL, "dinp (closed form)");
+        assertClose(Reference.matmulBackwardWeight(DY, X, BT, C, OC), minus(dweight.toArray(), PREFILL), FORWARD_RTOL, "dweight (closed form)");
     }
 }

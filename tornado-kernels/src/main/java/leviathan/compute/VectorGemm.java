@@ -4,22 +4,29 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The JVM backend's fast matmul: {@code C (M×N) [+]= bias + A·B} with the Vector API, a 4×(3
- * vectors) register tile, B packed into zero-padded panels and K split into cache-sized blocks.
+ * The JVM backend's fast matmul: {@code C (M×N) [+]= bias + A·B} with the Vector API, a 6×(4
+ * vectors) register tile, B packed into zero-padded panels, A packed per thread into k-major row
+ * tiles, and K split into cache-sized blocks.
  * A and B are read through strides so one routine serves the forward pass and both backward
  * passes of {@link leviathan.kernels.Matmul}, which stays the oracle it is tested against.
- * C is row-major with row stride N. Each thread owns a contiguous range of C's rows: the result
- * does not depend on timing.
+ * C is row-major with row stride N. Each thread owns a contiguous range of C's rows, and every
+ * element of C gets the same sequence of FMAs wherever its tile lies: the result does not depend
+ * on timing.
  */
 final class VectorGemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
-    /** Panel width: three vectors. */
-    static final int NR = 3 * L;
-    /** Rows per register tile. */
-    static final int MR = 4;
-    /** Depth of one K block: one panel slice (KC×NR floats) stays in L1/L2 while the rows stream by. */
-    static final int KC = 256;
+    /**
+     * Rows per register tile. 6 rows × 4 vectors = 24 accumulators, plus 4 B vectors and one
+     * broadcast, fits AVX-512's 32 registers and needs 10 loads per 24 FMAs.
+     */
+    static final int MR = 6;
+    /** Width of a full panel: four vectors. The last panel may be narrower (2 or 1 vectors). */
+    static final int NR = 4 * L;
+    /** Depth of one K block: one panel's slice of B (KC×NR floats, 32 KB) stays in L1 while the rows stream by. */
+    static final int KC = 128;
+    /** Row tiles per A block: the packed block (MC_TILES·MR×KC floats, ~300 KB) stays in L2. */
+    static final int MC_TILES = 96;
 
     private final int M, N, K;
     private final float[] c; private final int cOff;
@@ -27,9 +34,14 @@ final class VectorGemm {
     private final float[] b; private final int bOff, bRs, bCs;
     private final float[] bias; private final int biasOff;
     private final boolean accumulate;
-    private final int panels;
-    /** (panels, K, NR): panel p holds B(k, p·NR + j), zero past N. */
+    /** Panel p covers columns [panelStart[p], panelStart[p] + panelWidth[p]), zero past N. */
+    private final int[] panelStart, panelWidth;
+    /** Panel p is stored (K, panelWidth[p]) from K·panelStart[p]. */
     private final float[] packed;
+    /** Lane offsets {0, bCs, 2·bCs, ...} for gathering L columns of a transposed B. */
+    private final int[] gatherIndex;
+    /** Lane offsets of A(i, k) for the packed order k·MR + i over L steps of k: MR gathers per L steps. */
+    private final int[] aGatherIndex;
     private final Kernel.RangeBody packBody;
     private final Kernel.RangeBody computeBody;
 
@@ -44,8 +56,33 @@ final class VectorGemm {
         this.b = b; this.bOff = bOff; this.bRs = bRs; this.bCs = bCs;
         this.bias = bias; this.biasOff = biasOff;
         this.accumulate = accumulate;
-        this.panels = (N + NR - 1) / NR;
-        this.packed = new float[Math.max(1, panels * K * NR)];
+        // Full panels, then the remainder in the narrowest panels that cover it, so that e.g.
+        // N = 65 computes 80 columns rather than 128.
+        int full = N / NR, rem = N - full * NR;
+        int[] tail = rem == 0 ? new int[0]
+                : rem > 3 * L ? new int[] {NR}
+                : rem > 2 * L ? new int[] {2 * L, L}
+                : rem > L ? new int[] {2 * L}
+                : new int[] {L};
+        int panels = full + tail.length;
+        this.panelStart = new int[panels];
+        this.panelWidth = new int[panels];
+        int n0 = 0;
+        for (int p = 0; p < panels; p++) {
+            int w = p < full ? NR : tail[p - full];
+            panelStart[p] = n0;
+            panelWidth[p] = w;
+            n0 += w;
+        }
+        this.packed = new float[Math.max(1, K * n0)];
+        this.gatherIndex = new int[L];
+        for (int j = 0; j < L; j++) {
+            gatherIndex[j] = j * bCs;
+        }
+        this.aGatherIndex = new int[MR * L];
+        for (int e = 0; e < MR * L; e++) {
+            aGatherIndex[e] = (e % MR) * aRs + (e / MR) * aCs;
+        }
         this.packBody = this::pack;
         this.computeBody = this::computeRows;
     }
@@ -69,126 +106,250 @@ final class VectorGemm {
     }
 
     void run(WorkerPool pool) {
-        pool.run(panels, packBody);
+        pool.run(panelStart.length, packBody);
         pool.run((M + MR - 1) / MR, computeBody);
     }
 
     private void pack(int p0, int p1) {
         for (int p = p0; p < p1; p++) {
-            int n0 = p * NR;
-            int width = Math.min(NR, N - n0);
-            int base = p * K * NR;
-            for (int k = 0; k < K; k++) {
-                int dst = base + k * NR;
-                int src = bOff + k * bRs + n0 * bCs;
-                if (bCs == 1) {
-                    System.arraycopy(b, src, packed, dst, width);
-                } else {
-                    for (int j = 0; j < width; j++) {
-                        packed[dst + j] = b[src + j * bCs];
+            int n0 = panelStart[p];
+            int w = panelWidth[p];
+            int width = Math.min(w, N - n0);
+            int base = K * n0;
+            if (bCs == 1) {
+                for (int k = 0; k < K; k++) {
+                    int dst = base + k * w;
+                    System.arraycopy(b, bOff + k * bRs + n0, packed, dst, width);
+                    for (int j = width; j < w; j++) {
+                        packed[dst + j] = 0f;
                     }
                 }
-                for (int j = width; j < NR; j++) {
-                    packed[dst + j] = 0f;
+            } else {
+                // B is a transpose (the forward pass's weight): gather L columns at a time, one
+                // k per gather. A scalar transpose costs as much as a tenth of the forward pass.
+                int j = 0;
+                for (; j + L <= width; j += L) {
+                    gatherColumns(b, bOff + (n0 + j) * bCs, bRs, gatherIndex, packed, base + j, w, K);
+                }
+                for (; j < width; j++) {
+                    int src = bOff + (n0 + j) * bCs;
+                    for (int k = 0; k < K; k++) {
+                        packed[base + k * w + j] = b[src + k * bRs];
+                    }
+                }
+                for (int k = 0; k < K; k++) {
+                    for (int jj = width; jj < w; jj++) {
+                        packed[base + k * w + jj] = 0f;
+                    }
                 }
             }
         }
     }
+
+    /**
+     * dst[k·dstStride + j] = b[src + k·bRs + idx[j]] for j < L, k < K. Its own small method, so the
+     * gather is always compiled as an intrinsic however the caller is inlined.
+     */
+    private static void gatherColumns(float[] b, int src, int bRs, int[] idx, float[] dst, int d, int dstStride, int K) {
+        for (int k = 0; k < K; k++) {
+            FloatVector.fromArray(S, b, src + k * bRs, idx, 0).intoArray(dst, d + k * dstStride);
+        }
+    }
+
+    /** Per-thread buffers: packed A blocks, k-major per row tile, and a C tile for the ragged edges. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {
+            new float[MC_TILES * MR * KC], new float[MR * NR]});
 
     private void computeRows(int tile0, int tile1) {
         int m0 = tile0 * MR;
         int m1 = Math.min(M, tile1 * MR);
+        if (m0 >= m1) {
+            return;
+        }
         if (!accumulate) {
             initialiseRows(m0, m1);
         }
-        float[] scratch = SCRATCH.get();
-        int fullPanels = N / NR;
+        float[][] scratch = SCRATCH.get();
+        float[] aPack = scratch[0], cTile = scratch[1];
+        int panels = panelStart.length;
+        // Loop order: K block, then a block of rows (A packed once, kept in L2), then a panel
+        // (its KC×NR slice of B kept in L1), then the row tiles of the block.
         for (int kb = 0; kb < K; kb += KC) {
-            int kEnd = Math.min(K, kb + KC);
-            for (int p = 0; p < panels; p++) {
-                boolean full = p < fullPanels;
-                int m = m0;
-                for (; m + MR <= m1; m += MR) {
-                    if (full) {
-                        tile4(m, p, kb, kEnd);
-                    } else {
-                        tile4Partial(m, MR, p, kb, kEnd, scratch);
+            int kLen = Math.min(K, kb + KC) - kb;
+            for (int mb = m0; mb < m1; mb += MC_TILES * MR) {
+                int mbEnd = Math.min(m1, mb + MC_TILES * MR);
+                packA(mb, mbEnd, kb, kLen, aPack);
+                for (int p = 0; p < panels; p++) {
+                    int n0 = panelStart[p], w = panelWidth[p];
+                    int bp = K * n0 + kb * w;
+                    for (int m = mb, ap = 0; m < mbEnd; m += MR, ap += kLen * MR) {
+                        int rows = Math.min(MR, mbEnd - m);
+                        if (rows == MR && n0 + w <= N) {
+                            tile(w, c, cOff + m * N + n0, N, aPack, ap, bp, kLen);
+                        } else {
+                            // Ragged edge: run the same tile on a zero-padded copy of C and copy the valid part back.
+                            int width = Math.min(w, N - n0);
+                            java.util.Arrays.fill(cTile, 0, MR * w, 0f);
+                            for (int i = 0; i < rows; i++) {
+                                System.arraycopy(c, cOff + (m + i) * N + n0, cTile, i * w, width);
+                            }
+                            tile(w, cTile, 0, w, aPack, ap, bp, kLen);
+                            for (int i = 0; i < rows; i++) {
+                                System.arraycopy(cTile, i * w, c, cOff + (m + i) * N + n0, width);
+                            }
+                        }
                     }
-                }
-                if (m < m1) {
-                    tile4Partial(m, m1 - m, p, kb, kEnd, scratch);
                 }
             }
         }
     }
 
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[MR * NR]);
+    /**
+     * Packs A rows [mb, mbEnd) × [kb, kb + kLen) as consecutive row tiles, each stored k-major
+     * (aPack[tile·kLen·MR + k·MR + i]) so that a tile's broadcasts read contiguous memory whatever
+     * A's strides; rows past the end are zero.
+     */
+    private void packA(int mb, int mbEnd, int kb, int kLen, float[] aPack) {
+        final float[] a = this.a;
+        for (int m = mb, ap = 0; m < mbEnd; m += MR, ap += kLen * MR) {
+            int rows = Math.min(MR, mbEnd - m);
+            int src = aOff + m * aRs + kb * aCs;
+            int k = 0;
+            if (rows == MR) {
+                k = kLen - kLen % L;
+                gatherRows(a, src, aCs, aGatherIndex, aPack, ap, k);
+            }
+            for (; k < kLen; k++) {
+                int s = src + k * aCs, d = ap + k * MR;
+                for (int i = 0; i < rows; i++) {
+                    aPack[d + i] = a[s + i * aRs];
+                }
+                for (int i = rows; i < MR; i++) {
+                    aPack[d + i] = 0f;
+                }
+            }
+        }
+    }
+
+    /** One row tile's first kFull (a multiple of L) steps of k, gathered L·MR elements at a time. */
+    private static void gatherRows(float[] a, int src, int aCs, int[] idx, float[] dst, int d, int kFull) {
+        for (int k = 0; k < kFull; k += L) {
+            int s = src + k * aCs, o = d + k * MR;
+            for (int g = 0; g < MR; g++) {
+                FloatVector.fromArray(S, a, s, idx, g * L).intoArray(dst, o + g * L);
+            }
+        }
+    }
+
+    private void tile(int w, float[] cArr, int cBase, int cStride, float[] at, int ai, int bp, int kLen) {
+        if (w == NR) {
+            tile6x4(cArr, cBase, cStride, at, ai, packed, bp, kLen);
+        } else if (w == 2 * L) {
+            tile6x2(cArr, cBase, cStride, at, ai, packed, bp, kLen);
+        } else {
+            tile6x1(cArr, cBase, cStride, at, ai, packed, bp, kLen);
+        }
+    }
+
+    /** C[6 rows, 4 vectors] += packed A tile · B panel over kLen steps; 24 accumulators in registers. */
+    private static void tile6x4(float[] c, int r0, int cs, float[] at, int ai, float[] bq, int bp, int kLen) {
+        int r1 = r0 + cs, r2 = r1 + cs, r3 = r2 + cs, r4 = r3 + cs, r5 = r4 + cs;
+        FloatVector c00 = FloatVector.fromArray(S, c, r0), c01 = FloatVector.fromArray(S, c, r0 + L), c02 = FloatVector.fromArray(S, c, r0 + 2 * L), c03 = FloatVector.fromArray(S, c, r0 + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + L), c12 = FloatVector.fromArray(S, c, r1 + 2 * L), c13 = FloatVector.fromArray(S, c, r1 + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + L), c22 = FloatVector.fromArray(S, c, r2 + 2 * L), c23 = FloatVector.fromArray(S, c, r2 + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + L), c32 = FloatVector.fromArray(S, c, r3 + 2 * L), c33 = FloatVector.fromArray(S, c, r3 + 3 * L);
+        FloatVector c40 = FloatVector.fromArray(S, c, r4), c41 = FloatVector.fromArray(S, c, r4 + L), c42 = FloatVector.fromArray(S, c, r4 + 2 * L), c43 = FloatVector.fromArray(S, c, r4 + 3 * L);
+        FloatVector c50 = FloatVector.fromArray(S, c, r5), c51 = FloatVector.fromArray(S, c, r5 + L), c52 = FloatVector.fromArray(S, c, r5 + 2 * L), c53 = FloatVector.fromArray(S, c, r5 + 3 * L);
+        for (int k = 0; k < kLen; k++) {
+            int bi = bp + k * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bq, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bq, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, bq, bi + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, bq, bi + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, at[ai]);
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02); c03 = b3.fma(x, c03);
+            x = FloatVector.broadcast(S, at[ai + 1]);
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12); c13 = b3.fma(x, c13);
+            x = FloatVector.broadcast(S, at[ai + 2]);
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22); c23 = b3.fma(x, c23);
+            x = FloatVector.broadcast(S, at[ai + 3]);
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32); c33 = b3.fma(x, c33);
+            x = FloatVector.broadcast(S, at[ai + 4]);
+            c40 = b0.fma(x, c40); c41 = b1.fma(x, c41); c42 = b2.fma(x, c42); c43 = b3.fma(x, c43);
+            x = FloatVector.broadcast(S, at[ai + 5]);
+            c50 = b0.fma(x, c50); c51 = b1.fma(x, c51); c52 = b2.fma(x, c52); c53 = b3.fma(x, c53);
+            ai += MR;
+        }
+        c00.intoArray(c, r0); c01.intoArray(c, r0 + L); c02.intoArray(c, r0 + 2 * L); c03.intoArray(c, r0 + 3 * L);
+        c10.intoArray(c, r1); c11.intoArray(c, r1 + L); c12.intoArray(c, r1 + 2 * L); c13.intoArray(c, r1 + 3 * L);
+        c20.intoArray(c, r2); c21.intoArray(c, r2 + L); c22.intoArray(c, r2 + 2 * L); c23.intoArray(c, r2 + 3 * L);
+        c30.intoArray(c, r3); c31.intoArray(c, r3 + L); c32.intoArray(c, r3 + 2 * L); c33.intoArray(c, r3 + 3 * L);
+        c40.intoArray(c, r4); c41.intoArray(c, r4 + L); c42.intoArray(c, r4 + 2 * L); c43.intoArray(c, r4 + 3 * L);
+        c50.intoArray(c, r5); c51.intoArray(c, r5 + L); c52.intoArray(c, r5 + 2 * L); c53.intoArray(c, r5 + 3 * L);
+    }
+
+    /** The 2-vector remainder panel: the same tile, 12 accumulators. */
+    private static void tile6x2(float[] c, int r0, int cs, float[] at, int ai, float[] bq, int bp, int kLen) {
+        int r1 = r0 + cs, r2 = r1 + cs, r3 = r2 + cs, r4 = r3 + cs, r5 = r4 + cs;
+        FloatVector c00 = FloatVector.fromArray(S, c, r0), c01 = FloatVector.fromArray(S, c, r0 + L);
+        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + L);
+        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + L);
+        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + L);
+        FloatVector c40 = FloatVector.fromArray(S, c, r4), c41 = FloatVector.fromArray(S, c, r4 + L);
+        FloatVector c50 = FloatVector.fromArray(S, c, r5), c51 = FloatVector.fromArray(S, c, r5 + L);
+        for (int k = 0; k < kLen; k++) {
+            int bi = bp + k * (2 * L);
+            FloatVector b0 = FloatVector.fromArray(S, bq, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bq, bi + L);
+            FloatVector x = FloatVector.broadcast(S, at[ai]);
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(S, at[ai + 1]);
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(S, at[ai + 2]);
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(S, at[ai + 3]);
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(S, at[ai + 4]);
+            c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(S, at[ai + 5]);
+            c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+            ai += MR;
+        }
+        c00.intoArray(c, r0); c01.intoArray(c, r0 + L);
+        c10.intoArray(c, r1); c11.intoArray(c, r1 + L);
+        c20.intoArray(c, r2); c21.intoArray(c, r2 + L);
+        c30.intoArray(c, r3); c31.intoArray(c, r3 + L);
+        c40.intoArray(c, r4); c41.intoArray(c, r4 + L);
+        c50.intoArray(c, r5); c51.intoArray(c, r5 + L);
+    }
+
+    /** The 1-vector remainder panel: 6 accumulators. */
+    private static void tile6x1(float[] c, int r0, int cs, float[] at, int ai, float[] bq, int bp, int kLen) {
+        int r1 = r0 + cs, r2 = r1 + cs, r3 = r2 + cs, r4 = r3 + cs, r5 = r4 + cs;
+        FloatVector c0 = FloatVector.fromArray(S, c, r0), c1 = FloatVector.fromArray(S, c, r1), c2 = FloatVector.fromArray(S, c, r2);
+        FloatVector c3 = FloatVector.fromArray(S, c, r3), c4 = FloatVector.fromArray(S, c, r4), c5 = FloatVector.fromArray(S, c, r5);
+        for (int k = 0; k < kLen; k++) {
+            FloatVector b0 = FloatVector.fromArray(S, bq, bp + k * L);
+            c0 = b0.fma(FloatVector.broadcast(S, at[ai]), c0);
+            c1 = b0.fma(FloatVector.broadcast(S, at[ai + 1]), c1);
+            c2 = b0.fma(FloatVector.broadcast(S, at[ai + 2]), c2);
+            c3 = b0.fma(FloatVector.broadcast(S, at[ai + 3]), c3);
+            c4 = b0.fma(FloatVector.broadcast(S, at[ai + 4]), c4);
+            c5 = b0.fma(FloatVector.broadcast(S, at[ai + 5]), c5);
+            ai += MR;
+        }
+        c0.intoArray(c, r0); c1.intoArray(c, r1); c2.intoArray(c, r2);
+        c3.intoArray(c, r3); c4.intoArray(c, r4); c5.intoArray(c, r5);
+    }
 
     /** C rows [m0, m1) = bias (or 0), so that the tiles only ever accumulate. */
     private void initialiseRows(int m0, int m1) {
         for (int m = m0; m < m1; m++) {
             int r = cOff + m * N;
-            for (int n = 0; n < N; n++) {
-                c[r + n] = bias == null ? 0f : bias[biasOff + n];
-            }
-        }
-    }
-
-    /** C[m..m+3, panel p] += A[m..m+3, kb..kEnd) · Bpacked: a full panel, twelve vector accumulators. */
-    private void tile4(int m, int p, int kb, int kEnd) {
-        int r0 = cOff + m * N + p * NR;
-        int r1 = r0 + N, r2 = r1 + N, r3 = r2 + N;
-        FloatVector c00 = FloatVector.fromArray(S, c, r0), c01 = FloatVector.fromArray(S, c, r0 + L), c02 = FloatVector.fromArray(S, c, r0 + 2 * L);
-        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + L), c12 = FloatVector.fromArray(S, c, r1 + 2 * L);
-        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + L), c22 = FloatVector.fromArray(S, c, r2 + 2 * L);
-        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + L), c32 = FloatVector.fromArray(S, c, r3 + 2 * L);
-        int bp = (p * K + kb) * NR;
-        int ap = aOff + m * aRs + kb * aCs;
-        final float[] a = this.a, packed = this.packed;
-        final int aRs = this.aRs, aCs = this.aCs;
-        for (int k = kb; k < kEnd; k++) {
-            FloatVector b0 = FloatVector.fromArray(S, packed, bp);
-            FloatVector b1 = FloatVector.fromArray(S, packed, bp + L);
-            FloatVector b2 = FloatVector.fromArray(S, packed, bp + 2 * L);
-            FloatVector a0 = FloatVector.broadcast(S, a[ap]);
-            c00 = b0.fma(a0, c00); c01 = b1.fma(a0, c01); c02 = b2.fma(a0, c02);
-            FloatVector a1 = FloatVector.broadcast(S, a[ap + aRs]);
-            c10 = b0.fma(a1, c10); c11 = b1.fma(a1, c11); c12 = b2.fma(a1, c12);
-            FloatVector a2 = FloatVector.broadcast(S, a[ap + 2 * aRs]);
-            c20 = b0.fma(a2, c20); c21 = b1.fma(a2, c21); c22 = b2.fma(a2, c22);
-            FloatVector a3 = FloatVector.broadcast(S, a[ap + 3 * aRs]);
-            c30 = b0.fma(a3, c30); c31 = b1.fma(a3, c31); c32 = b2.fma(a3, c32);
-            bp += NR;
-            ap += aCs;
-        }
-        c00.intoArray(c, r0); c01.intoArray(c, r0 + L); c02.intoArray(c, r0 + 2 * L);
-        c10.intoArray(c, r1); c11.intoArray(c, r1 + L); c12.intoArray(c, r1 + 2 * L);
-        c20.intoArray(c, r2); c21.intoArray(c, r2 + L); c22.intoArray(c, r2 + 2 * L);
-        c30.intoArray(c, r3); c31.intoArray(c, r3 + L); c32.intoArray(c, r3 + 2 * L);
-    }
-
-    /** The ragged edges (last rows, last partial panel): one row at a time through a scratch row. */
-    private void tile4Partial(int m, int rows, int p, int kb, int kEnd, float[] scratch) {
-        int n0 = p * NR;
-        int width = Math.min(NR, N - n0);
-        for (int i = 0; i < rows; i++) {
-            FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
-            int bp = (p * K + kb) * NR;
-            int ap = aOff + (m + i) * aRs + kb * aCs;
-            for (int k = kb; k < kEnd; k++) {
-                FloatVector av = FloatVector.broadcast(S, a[ap]);
-                c0 = FloatVector.fromArray(S, packed, bp).fma(av, c0);
-                c1 = FloatVector.fromArray(S, packed, bp + L).fma(av, c1);
-                c2 = FloatVector.fromArray(S, packed, bp + 2 * L).fma(av, c2);
-                bp += NR;
-                ap += aCs;
-            }
-            c0.intoArray(scratch, 0);
-            c1.intoArray(scratch, L);
-            c2.intoArray(scratch, 2 * L);
-            int r = cOff + (m + i) * N + n0;
-            for (int j = 0; j < width; j++) {
-                c[r + j] += scratch[j];
+            if (bias == null) {
+                java.util.Arrays.fill(c, r, r + N, 0f);
+            } else {
+                System.arraycopy(bias, biasOff, c, r, N);
             }
         }
     }

@@ -11,6 +11,8 @@ import leviathan.compute.Profiler;
 import leviathan.model.Gpt;
 import leviathan.model.Mixer;
 import leviathan.model.ModelCheckpoint;
+import leviathan.model.ModelConfig;
+import leviathan.trainer.TrainConfig;
 import leviathan.trainer.Tokenizer;
 import leviathan.trainer.TrainingCheckpoint;
 
@@ -23,6 +25,33 @@ final class Cli {
             throw new CliException("--threads must not be negative", 2);
         }
         return BackendProvider.open(spec, threads, profiler);
+    }
+
+    /**
+     * Applies every option no command has read yet: training options to {@code train}, shape options and
+     * --mixer to the model config, anything else as an option of the mixer (which rejects unknown ones).
+     * --mixer goes first, since switching mixers drops the previous mixer's options.
+     */
+    static ModelConfig applyOverrides(Args args, ModelConfig mc, TrainConfig train) {
+        java.util.Map<String, String> overrides = args.unused();
+        if (overrides.containsKey("mixer")) {
+            mc = mc.with("mixer", args.get("mixer", null));
+        }
+        for (java.util.Map.Entry<String, String> e : overrides.entrySet()) {
+            String k = e.getKey();
+            if (k.equals("mixer")) {
+                continue;
+            }
+            if (TrainConfig.isKey(k)) {
+                train.set(k, e.getValue());
+            } else if (ModelConfig.isShapeKey(k)) {
+                mc = mc.with(k, e.getValue());
+            } else {
+                mc = mc.withMixerOption(k, e.getValue());
+            }
+            args.get(k, null);
+        }
+        return mc;
     }
 
     /** A model loaded from a checkpoint file or a run directory holding model.safetensors. */

@@ -47,24 +47,7 @@ final class InfoCommand implements Main.Command {
             Preset p = Preset.get(args.get("preset", "baby"));
             ModelConfig mc = p.model.withVocabSize(args.integer("vocab", 65));
             train = p.train.copy();
-            Map<String, String> overrides = args.unused();
-            if (overrides.containsKey("mixer")) {
-                mc = mc.with("mixer", args.get("mixer", null));
-            }
-            for (Map.Entry<String, String> e : overrides.entrySet()) {
-                String k = e.getKey();
-                if (k.equals("mixer")) {
-                    continue;
-                }
-                if (TrainConfig.isKey(k)) {
-                    train.set(k, e.getValue());
-                } else if (ModelConfig.isShapeKey(k)) {
-                    mc = mc.with(k, e.getValue());
-                } else {
-                    mc = mc.withMixerOption(k, e.getValue());
-                }
-                args.get(k, null);
-            }
+            mc = Cli.applyOverrides(args, mc, train);
             model = new Gpt(mc);
             source = "preset " + p.name;
         }

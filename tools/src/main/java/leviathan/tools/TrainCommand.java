@@ -85,7 +85,8 @@ final class TrainCommand implements Main.Command {
             Tokenizer fromData = Tokenizer.fromText(corpus.text);
             if (!fromData.vocab().equals(loaded.vocab)) {
                 throw new CliException("cannot resume: the checkpoint's vocabulary (" + loaded.vocab.size() + " characters) does not match "
-                        + corpus.path + " (" + fromData.size() + " characters); resume with the data the run was trained on", 1);
+                        + corpus.path + " (" + fromData.size() + " characters; " + vocabDifference(loaded.vocab, fromData.vocab())
+                        + "); resume with the data the run was trained on", 1);
             }
             model = ModelCheckpoint.loadModel(loaded, modelFile);
             TrainingCheckpoint.State state = TrainingCheckpoint.restoreOptimizer(outDir, model);
@@ -108,24 +109,7 @@ final class TrainCommand implements Main.Command {
             tokenizer = Tokenizer.fromText(corpus.text);
             ModelConfig mc = preset.model.withVocabSize(tokenizer.size());
             cfg = preset.train.copy();
-            Map<String, String> overrides = args.unused();
-            if (overrides.containsKey("mixer")) {
-                mc = mc.with("mixer", args.get("mixer", null));
-            }
-            for (Map.Entry<String, String> e : overrides.entrySet()) {
-                String k = e.getKey(), v = e.getValue();
-                if (k.equals("mixer")) {
-                    continue;
-                }
-                if (TrainConfig.isKey(k)) {
-                    cfg.set(k, v);
-                } else if (ModelConfig.isShapeKey(k)) {
-                    mc = mc.with(k, v);
-                } else {
-                    mc = mc.withMixerOption(k, v);
-                }
-                args.get(k, null);
-            }
+            mc = Cli.applyOverrides(args, mc, cfg);
             model = new Gpt(mc);
             model.initialise(cfg.seed);
             rng = new Rng(cfg.seed);
@@ -159,7 +143,7 @@ final class TrainCommand implements Main.Command {
                 leviathan.model.AtomicFiles.writeString(outDir.resolve("profile.json"), profiler.json(backend.name()));
             }
             switch (r.outcome) {
-                case DIVERGED: return 3;
+                case DIVERGED: throw new CliException(r.message, 3);
                 case INTERRUPTED: return 130;
                 default: return 0;
             }
@@ -185,6 +169,26 @@ final class TrainCommand implements Main.Command {
             last = Paths.get(base + "-" + i);
         }
         return last;
+    }
+
+    /** The first character one vocabulary has and the other lacks, for the mismatch message. */
+    static String vocabDifference(java.util.List<String> checkpoint, java.util.List<String> data) {
+        for (String c : data) {
+            if (!checkpoint.contains(c)) {
+                return "the data has " + quote(c) + ", the checkpoint does not";
+            }
+        }
+        for (String c : checkpoint) {
+            if (!data.contains(c)) {
+                return "the checkpoint has " + quote(c) + ", the data does not";
+            }
+        }
+        return "same characters, different order";
+    }
+
+    private static String quote(String c) {
+        int cp = c.codePointAt(0);
+        return (Character.isISOControl(cp) || Character.isWhitespace(cp) ? "" : "'" + c + "' ") + String.format("U+%04X", cp);
     }
 
     private static String mixerOverride(Args args, String fallback) {

@@ -18,7 +18,8 @@ final class RunLog {
     private static final double LN2 = Math.log(2);
     private final PrintStream out;
     private final Path metrics;
-    private final Gson gson = new Gson();
+    /** NaN or Infinity (a diverging evaluation) is written as such rather than failing the run. */
+    private final Gson gson = new com.google.gson.GsonBuilder().serializeSpecialFloatingPointValues().create();
     private long startNanos;
     private int startStep;
 
@@ -72,9 +73,14 @@ final class RunLog {
         out.println("interrupted at step " + step + (dir == null ? "" : "; checkpoint saved in " + dir + " (resume with --resume)"));
     }
 
-    void diverged(int step, float loss, float norm, int savedStep, Path dir) {
-        out.println(String.format(Locale.ROOT, "error: the loss became %s (gradient norm %s) at step %d; stopping without saving. %s",
-                loss, norm, step, savedStep < 0 ? "No checkpoint was saved in this run." : "The last good checkpoint (step " + savedStep + ") is in " + dir + "."));
+    /**
+     * The one-line report of a non-finite loss or gradient (without an "error:" prefix): the caller shows
+     * it (the CLI on stderr); the console log gets a short pointer to it.
+     */
+    String diverged(int step, String what, int savedStep, Path dir) {
+        out.println("stopped: non-finite loss, gradient or parameter at step " + step);
+        return String.format(Locale.ROOT, "%s at step %d; stopping without saving. %s",
+                what, step, savedStep < 0 ? "No checkpoint was saved in this run." : "The last good checkpoint (step " + savedStep + ") is in " + dir + ".");
     }
 
     void finished(int step, boolean stopped, Path dir, double tokensPerSecond) {

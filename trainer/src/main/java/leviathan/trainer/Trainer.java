@@ -35,13 +35,20 @@ public final class Trainer {
         public final List<Float> losses;
         public final double lastValLoss;
         public final double tokensPerSecond;
+        /** For {@link Outcome#DIVERGED}: what happened, at which step, and which checkpoint is kept; otherwise null. */
+        public final String message;
 
         Result(Outcome outcome, int step, List<Float> losses, double lastValLoss, double tokensPerSecond) {
+            this(outcome, step, losses, lastValLoss, tokensPerSecond, null);
+        }
+
+        Result(Outcome outcome, int step, List<Float> losses, double lastValLoss, double tokensPerSecond, String message) {
             this.outcome = outcome;
             this.step = step;
             this.losses = losses;
             this.lastValLoss = lastValLoss;
             this.tokensPerSecond = tokensPerSecond;
+            this.message = message;
         }
     }
 
@@ -64,6 +71,7 @@ public final class Trainer {
     private Sampler sampler;
     private int step;
     private int savedStep = -1;
+    private double lastEvalTrain = Double.NaN;
 
     /**
      * @param startStep steps already done (0 for a new run); {@code rng} must be in the state it had then
@@ -80,6 +88,8 @@ public final class Trainer {
         this.outDir = outDir;
         this.rng = rng;
         this.step = startStep;
+        // A resumed run starts from the checkpoint of step startStep in outDir: that is the last good one so far.
+        this.savedStep = startStep > 0 && outDir != null ? startStep : -1;
         this.checkpointMetadata = checkpointMetadata;
         this.log = new RunLog(out, outDir == null ? null : outDir.resolve("metrics.jsonl"));
         this.ws = model.workspace(cfg.batchSize, model.config.contextLength, true);
@@ -149,8 +159,8 @@ public final class Trainer {
             long dt = System.nanoTime() - t0;
             float norm = model.lastGradNorm();
             if (!Float.isFinite(l) || !Float.isFinite(norm)) {
-                log.diverged(step, l, norm, savedStep, outDir);
-                return new Result(Outcome.DIVERGED, step, losses, lastVal, 0);
+                String message = log.diverged(step, "the loss became " + l + " (gradient norm " + norm + ")", savedStep, outDir);
+                return new Result(Outcome.DIVERGED, step, losses, lastVal, 0, message);
             }
             losses.add(l);
             if (++stepsThisRun > WARMUP_STEPS) {
@@ -171,8 +181,19 @@ public final class Trainer {
             boolean evalNow = cfg.evalInterval > 0 && step % cfg.evalInterval == 0;
             if (evalNow || last) {
                 lastVal = evaluate();
+                if (!Double.isFinite(lastVal) || !Double.isFinite(lastEvalTrain)) {
+                    String message = log.diverged(step, "the evaluation loss became " + (Double.isFinite(lastVal) ? lastEvalTrain : lastVal)
+                            + " after the update", savedStep, outDir);
+                    return new Result(Outcome.DIVERGED, step, losses, lastVal, 0, message);
+                }
             }
             int ckptEvery = cfg.checkpointInterval > 0 ? cfg.checkpointInterval : cfg.evalInterval;
+            boolean saveNow = outDir != null && ((ckptEvery > 0 && step % ckptEvery == 0) || last || StopSignal.requested());
+            if (saveNow && !parametersFinite()) {
+                // The update of this step overflowed: saving would replace the last good checkpoint with a broken one.
+                String message = log.diverged(step, "the update made a parameter non-finite", savedStep, outDir);
+                return new Result(Outcome.DIVERGED, step, losses, lastVal, 0, message);
+            }
             if (outDir != null && ((ckptEvery > 0 && step % ckptEvery == 0) || last)) {
                 save();
             }
@@ -193,10 +214,21 @@ public final class Trainer {
         return steps == 0 ? 0 : tokensPerStep * steps / (nanos / 1e9);
     }
 
+    private boolean parametersFinite() {
+        backend.syncToHost(model.params.array());
+        for (float x : model.params.array()) {
+            if (!Float.isFinite(x)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Train and validation loss over the same fixed batches every time; prints a sample. Returns val loss. */
     public double evaluate() throws IOException {
         long t0 = System.nanoTime();
         double train = evaluator.randomBatches(data.train, cfg.evalIters, cfg.seed * 31 + 1);
+        lastEvalTrain = train;
         double val = evaluator.randomBatches(data.val, cfg.evalIters, cfg.seed * 31 + 2);
         String sample = cfg.sampleChars > 0 ? sample(cfg.sampleChars) : null;
         log.eval(step, train, val, (System.nanoTime() - t0) / 1e9, sample);

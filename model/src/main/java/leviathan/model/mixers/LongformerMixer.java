@@ -1,0 +1,137 @@
+package leviathan.model.mixers;
+
+import java.util.Arrays;
+import java.util.List;
+
+import leviathan.compute.BlockLayout;
+import leviathan.compute.Graph;
+import leviathan.compute.IntSlice;
+import leviathan.compute.mixers.LongformerOps;
+import leviathan.model.Gpt;
+import leviathan.model.Layers;
+import leviathan.model.Mixer;
+import leviathan.model.MixerContext;
+import leviathan.model.MixerOptions;
+import leviathan.model.ModelConfig;
+import leviathan.model.ParamSpec;
+
+/**
+ * Longformer attention (SPEC 2.4): causal sliding window of {@code window} keys per query with a
+ * per-head {@code dilation}, plus {@code globals} global tokens (the first positions; a global
+ * query attends to every earlier position, every query attends to the global ones). GPT-2's
+ * c_attn/c_proj and no other tensors.
+ *
+ * <p>Options: {@code window} W (default 16, at most the context; W ≥ T with dilation 1 and no
+ * globals is exact causal attention), {@code dilation} one integer for every head or a comma list
+ * with one per head, e.g. "1,1,2,4" (default 1), {@code globals} G (default 0).
+ *
+ * <p>Scores and probabilities are stored banded, (B, H, T, G+W) — linear in T — with the slot
+ * layout described in {@link leviathan.kernels.Longformer}. No buffer for the global rows is
+ * needed: a global query i &lt; G attends to j ≤ i &lt; G, all of them global columns.
+ */
+public final class LongformerMixer implements Mixer {
+    public static final int DEFAULT_WINDOW = 16;
+
+    private final ModelConfig config;
+    private final int window;
+    private final int globals;
+    /** One dilation per head, the kernels' (H) int buffer; fixed by the config. */
+    private final IntSlice dilation;
+
+    public LongformerMixer(ModelConfig config) {
+        this.config = config;
+        MixerOptions options = MixerOptions.of(config).allowOnly("window", "dilation", "globals");
+        int Tmax = config.contextLength;
+        this.window = options.integer("window", Math.min(DEFAULT_WINDOW, Tmax), 1, Tmax);
+        this.globals = options.integer("globals", 0, 0, Tmax);
+        int[] perHead = parseDilation(options.text("dilation", "1"), config.heads, Tmax);
+        this.dilation = new IntSlice("longformer.dilation", perHead, 0, perHead.length);
+    }
+
+    /** "d" for every head or "d0,d1,…" with one entry per head; each in [1, Tmax]. */
+    static int[] parseDilation(String text, int heads, int Tmax) {
+        String[] parts = text.split(",", -1);
+        if (parts.length != 1 && parts.length != heads) {
+            throw new IllegalArgumentException("mixer option dilation expects one integer or " + heads
+                    + " comma-separated integers (one per head), got '" + text + "'");
+        }
+        int[] perHead = new int[heads];
+        for (int h = 0; h < heads; h++) {
+            String part = parts[parts.length == 1 ? 0 : h].trim();
+            int d;
+            try {
+                d = Integer.parseInt(part);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("mixer option dilation expects integers, got '" + text + "'");
+            }
+            if (d < 1 || d > Tmax) {
+                throw new IllegalArgumentException("mixer option dilation=" + d + " is outside [1, " + Tmax + "]");
+            }
+            perHead[h] = d;
+        }
+        return perHead;
+    }
+
+    @Override
+    public String name() {
+        return "longformer";
+    }
+
+    public int window() {
+        return window;
+    }
+
+    public int globals() {
+        return globals;
+    }
+
+    public int[] dilations() {
+        return dilation.toArray();
+    }
+
+    @Override
+    public List<ParamSpec> parameters(String prefix) {
+        int C = config.width;
+        return List.of(
+                ParamSpec.weight(prefix + "c_attn.weight", 3 * C, C, Gpt.INIT_STD),
+                ParamSpec.bias(prefix + "c_attn.bias", 3 * C),
+                ParamSpec.weight(prefix + "c_proj.weight", C, C, Gpt.residualStd(config)),
+                ParamSpec.bias(prefix + "c_proj.bias", C));
+    }
+
+    @Override
+    public void declareActivations(BlockLayout acts, String prefix, int B, int T) {
+        int C = config.width, H = config.heads;
+        acts.add(prefix + "qkv", B, T, 3 * C);
+        acts.add(prefix + "preatt", B, H, T, globals + window);
+        acts.add(prefix + "att", B, H, T, globals + window);
+        acts.add(prefix + "atty", B, T, C);
+    }
+
+    @Override
+    public void forward(Graph g, MixerContext x) {
+        int BT = x.BT(), C = x.C();
+        Layers.linearForward(g, x.stage("qkv"), x.act("qkv"), x.u(), x.param("c_attn.weight"), x.param("c_attn.bias"), BT, C, 3 * C);
+        g.add(LongformerOps.forward(x.stage("longformer"), x.act("atty"), x.act("preatt"), x.act("att"), x.act("qkv"),
+                dilation, x.B, x.T, C, x.H(), window, globals));
+        Layers.linearForward(g, x.stage("proj"), x.y(), x.act("atty"), x.param("c_proj.weight"), x.param("c_proj.bias"), BT, C, C);
+    }
+
+    @Override
+    public void backward(Graph g, MixerContext x) {
+        int BT = x.BT(), C = x.C();
+        Layers.linearBackward(g, x.stage("proj.backward"), x.dact("atty"), x.grad("c_proj.weight"), x.grad("c_proj.bias"),
+                x.dy(), x.act("atty"), x.param("c_proj.weight"), BT, C, C);
+        g.add(LongformerOps.backwardQuery(x.stage("longformer.backward_query"), x.dact("qkv"), x.dact("preatt"), x.dact("atty"),
+                x.act("qkv"), x.act("att"), dilation, x.B, x.T, C, x.H(), window, globals));
+        g.add(LongformerOps.backwardKeyValue(x.stage("longformer.backward_key_value"), x.dact("qkv"), x.dact("preatt"),
+                x.dact("atty"), x.act("qkv"), x.act("att"), dilation, x.B, x.T, C, x.H(), window, globals));
+        Layers.linearBackward(g, x.stage("qkv.backward"), x.du(), x.grad("c_attn.weight"), x.grad("c_attn.bias"),
+                x.dact("qkv"), x.u(), x.param("c_attn.weight"), BT, C, 3 * C);
+    }
+
+    @Override
+    public String toString() {
+        return "longformer(window=" + window + ", dilation=" + Arrays.toString(dilation.toArray()) + ", globals=" + globals + ")";
+    }
+}

@@ -1,0 +1,91 @@
+package leviathan.trainer;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+
+import leviathan.compute.Backend;
+import leviathan.model.Gpt;
+import leviathan.model.ModelCheckpoint;
+import leviathan.model.ModelConfig;
+import leviathan.model.Rng;
+
+/** Small texts, tiny configs and trainer set-up shared by the trainer tests. */
+final class Fixtures {
+    private Fixtures() {}
+
+    /** A repetitive text of about {@code n} characters (a 27-character vocabulary or so). */
+    static String text(int n) {
+        String[] lines = {
+            "the cat sat on the mat.\n",
+            "a dog ran to the big red barn.\n",
+            "we sing when the sun is up.\n",
+            "quick brown foxes jump over lazy dogs.\n",
+        };
+        StringBuilder sb = new StringBuilder();
+        int i = 0;
+        while (sb.length() < n) {
+            sb.append(lines[i++ % lines.length]);
+        }
+        return sb.substring(0, n);
+    }
+
+    /** 2 layers, 2 heads, width 16, context 8. */
+    static ModelConfig tinyModel(int vocab) {
+        return new ModelConfig(vocab, 8, 2, 2, 16, "attention", Map.of());
+    }
+
+    /** Batch 2, the given steps, quick evaluation, a short warm-up and a learning rate that moves a tiny model. */
+    static TrainConfig tinyTrain(int steps) {
+        TrainConfig c = new TrainConfig();
+        c.batchSize = 2;
+        c.steps = steps;
+        c.learningRate = 1e-2f;
+        c.minLearningRate = 1e-3f;
+        c.warmupSteps = 10;
+        c.evalInterval = 30;
+        c.evalIters = 2;
+        c.logInterval = 10;
+        c.sampleChars = 10;
+        c.seed = 1337;
+        return c;
+    }
+
+    /** A console stream that keeps what was printed. */
+    static final class Console {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+
+        String text() {
+            return bytes.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A new run: model initialised from cfg.seed, data generator seeded with cfg.seed (as the CLI does). */
+    static Trainer newTrainer(String text, ModelConfig shape, TrainConfig cfg, Backend backend, Path outDir, PrintStream out) throws IOException {
+        Tokenizer tok = Tokenizer.fromText(text);
+        Gpt model = new Gpt(shape.withVocabSize(tok.size()));
+        model.initialise(cfg.seed);
+        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, outDir, out, new Rng(cfg.seed), 0, Map.of());
+    }
+
+    /** Resumes a run directory the way the CLI does: model, optimiser moments, step and generator state. */
+    static Trainer resume(String text, Path dir, TrainConfig cfg, Backend backend, PrintStream out) throws IOException {
+        Path file = dir.resolve(TrainingCheckpoint.MODEL_FILE);
+        ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(file);
+        Gpt model = ModelCheckpoint.loadModel(loaded, file);
+        TrainingCheckpoint.State state = TrainingCheckpoint.restoreOptimizer(dir, model);
+        Tokenizer tok = new Tokenizer(loaded.vocab);
+        Rng rng = new Rng(0);
+        rng.setState(state.rngState);
+        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, dir, out, rng, state.step, Map.of());
+    }
+
+    /** The model a trainer trains (via reflection-free access: the workspace knows it). */
+    static Gpt model(Trainer t) {
+        return t.workspace().model;
+    }
+}

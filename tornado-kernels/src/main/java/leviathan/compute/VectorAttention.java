@@ -1,6 +1,7 @@
 package leviathan.compute;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -150,9 +151,13 @@ final class VectorAttention {
                 pre.array[pr + j] = s;
                 max = Math.max(max, s);
             }
+            // exp over whole vectors (lanes past t are computed and ignored): scalar Math.exp was the bottleneck.
+            for (int c = 0; c < n; c += L) {
+                FloatVector.fromArray(S, row, c).mul(scale).sub(max).lanewise(VectorOperators.EXP).intoArray(row, c);
+            }
             float sum = 0f;
             for (int j = 0; j <= t; j++) {
-                float e = (float) Math.exp(pre.array[pr + j] - max);
+                float e = row[j];
                 att.array[ar + j] = e;
                 sum += e;
             }

@@ -1,0 +1,94 @@
+package leviathan.compute;
+
+import static leviathan.compute.Check.FAST_RTOL;
+import static leviathan.compute.Check.assertClose;
+import static leviathan.compute.TestData.assertPaddingIntact;
+import static leviathan.compute.TestData.padded;
+import static leviathan.compute.TestData.uniform;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import leviathan.kernels.StepScalars;
+
+/**
+ * The Vector API variants of GELU, AdamW and fill ({@link VectorElementwise}) equal the plain bodies
+ * within relative 1e-5, on lengths that are not multiples of the vector width (the tail runs the
+ * plain body) and split across 3 threads (each part has its own ragged tail).
+ */
+class VectorElementwiseTest {
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {1, 15, 16, 17, 1000, 4099})
+    void geluForwardAndBackwardEqualPlainBodies(int n) {
+        Random r = new Random(n);
+        float[] x = uniform(r, n, -7, 7), dy = uniform(r, n, -1, 1), prior = uniform(r, n, -1, 1);
+        float[][] out = new float[2][], dinp = new float[2][];
+        for (int variant = 0; variant < 2; variant++) {
+            boolean fast = variant == 1;
+            FloatSlice o = padded("out", n), inp = padded("inp", x, n), dout = padded("dout", dy, n);
+            FloatSlice d = padded("dinp", prior.clone(), n);
+            GraphRunner.run(fast ? 3 : 1, fast, Ops.geluForward("gelu", o, inp, n), Ops.geluBackward("gelu_bwd", d, inp, dout, n));
+            assertPaddingIntact(o, inp, dout, d);
+            out[variant] = o.toArray();
+            dinp[variant] = d.toArray();
+        }
+        assertClose(out[0], out[1], FAST_RTOL, "gelu forward n=" + n);
+        assertClose(dinp[0], dinp[1], FAST_RTOL, "gelu backward n=" + n);
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {1, 17, 1000, 4099})
+    void adamwEqualsPlainBody(int n) {
+        Random r = new Random(n + 1);
+        float[] p0 = uniform(r, n, -1, 1), g0 = uniform(r, n, -1, 1), m0 = uniform(r, n, -0.1, 0.1), v0 = uniform(r, n, 0, 0.01);
+        float[][] p = new float[2][], m = new float[2][], v = new float[2][];
+        for (int variant = 0; variant < 2; variant++) {
+            boolean fast = variant == 1;
+            // One layout, as the model has: the group starts at offset 5 of each block.
+            float[] pa = new float[n + 9], ga = new float[n + 9], ma = new float[n + 9], va = new float[n + 9];
+            System.arraycopy(p0, 0, pa, 5, n);
+            System.arraycopy(g0, 0, ga, 5, n);
+            System.arraycopy(m0, 0, ma, 5, n);
+            System.arraycopy(v0, 0, va, 5, n);
+            FloatSlice ps = new FloatSlice("p", pa, 5, new int[] {n}), gs = new FloatSlice("g", ga, 5, new int[] {n});
+            FloatSlice ms = new FloatSlice("m", ma, 5, new int[] {n}), vs = new FloatSlice("v", va, 5, new int[] {n});
+            FloatSlice scalars = FloatSlice.of("scalars", StepScalars.SIZE);
+            scalars.set(StepScalars.LEARNING_RATE, 1e-3f);
+            scalars.set(StepScalars.BETA1, 0.9f);
+            scalars.set(StepScalars.BETA2, 0.99f);
+            scalars.set(StepScalars.EPS, 1e-8f);
+            scalars.set(StepScalars.BIAS_CORRECTION1, 0.271f);
+            scalars.set(StepScalars.BIAS_CORRECTION2, 0.0297f);
+            scalars.set(StepScalars.GRAD_SCALE, 0.5f);
+            GraphRunner.run(fast ? 3 : 1, fast, Ops.adamw("adamw", ps, gs, ms, vs, scalars, 0.1f));
+            assertEquals(0f, pa[4]);
+            assertEquals(0f, pa[n + 5]);
+            p[variant] = ps.toArray();
+            m[variant] = ms.toArray();
+            v[variant] = vs.toArray();
+        }
+        assertClose(m[0], m[1], FAST_RTOL, "adamw first moment");
+        assertClose(v[0], v[1], FAST_RTOL, "adamw second moment");
+        // Compare the parameter change, not the parameters: an update of size lr must not hide behind |p|.
+        float[] d0 = new float[n], d1 = new float[n];
+        for (int i = 0; i < n; i++) {
+            d0[i] = p[0][i] - p0[i];
+            d1[i] = p[1][i] - p0[i];
+        }
+        assertClose(d0, d1, 1e-3, "adamw parameter change");
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {1, 33, 4099})
+    void fillEqualsPlainBody(int n) {
+        FloatSlice a = padded("a", n), b = padded("b", n);
+        GraphRunner.run(1, false, Ops.fill("fill", a, 2.5f));
+        GraphRunner.run(3, true, Ops.fill("fill", b, 2.5f));
+        assertPaddingIntact(a, b);
+        assertClose(a.toArray(), b.toArray(), 0, "fill");
+    }
+}

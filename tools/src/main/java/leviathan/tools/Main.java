@@ -26,6 +26,7 @@ public final class Main {
         COMMANDS.put("info", new InfoCommand());
         COMMANDS.put("bench", new BenchCommand());
         COMMANDS.put("devices", new DevicesCommand());
+        COMMANDS.put("approx", new ApproxCommand());
     }
 
     public static void main(String[] argv) {

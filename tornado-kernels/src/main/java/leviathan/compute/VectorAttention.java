@@ -1,7 +1,6 @@
 package leviathan.compute;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -153,7 +152,7 @@ final class VectorAttention {
             }
             // exp over whole vectors (lanes past t are computed and ignored): scalar Math.exp was the bottleneck.
             for (int c = 0; c < n; c += L) {
-                FloatVector.fromArray(S, row, c).mul(scale).sub(max).lanewise(VectorOperators.EXP).intoArray(row, c);
+                VectorMath.exp(FloatVector.fromArray(S, row, c).mul(scale).sub(max)).intoArray(row, c);
             }
             float sum = 0f;
             for (int j = 0; j <= t; j++) {

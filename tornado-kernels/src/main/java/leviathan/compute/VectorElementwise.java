@@ -3,16 +3,17 @@ package leviathan.compute;
 import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
-import leviathan.kernels.Gelu;
 import leviathan.kernels.StepScalars;
 
 /**
  * Fast JVM variants of the elementwise stages, tested against the plain bodies (JvmFastKernelsTest).
- * The plain bodies call Math.exp once per element (no JIT intrinsic vectorises it); the Vector
- * API's lanewise TANH/SQRT compile to vector math routines. The range tail runs the plain body.
+ * The plain bodies call Math.exp once per element (no JIT intrinsic vectorises it); these use
+ * {@link VectorMath}'s deterministic vector tanh. Every element goes through the vector
+ * path (masked at the ends of a thread's range), so the result does not depend on how the range
+ * is split: bit-identical for any thread count.
  */
 final class VectorElementwise {
     private VectorElementwise() {}
@@ -26,14 +27,11 @@ final class VectorElementwise {
         FloatSlice out = s.floats(0), inp = s.floats(1);
         int n = s.extent[0];
         Kernel.RangeBody body = (from, to) -> {
-            int i = from;
-            for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
-                FloatVector x = FloatVector.fromArray(S, inp.array, inp.offset + i);
+            for (int i = from; i < to; i += S.length()) {
+                VectorMask<Float> live = S.indexInRange(i, to);
+                FloatVector x = FloatVector.fromArray(S, inp.array, inp.offset + i, live);
                 FloatVector u = x.mul(x).mul(x).mul(CUBE).add(x).mul(SQRT_2_OVER_PI);
-                x.mul(0.5f).mul(u.lanewise(VectorOperators.TANH).add(1f)).intoArray(out.array, out.offset + i);
-            }
-            for (; i < to; i++) {
-                Gelu.forward(out.array, out.offset, inp.array, inp.offset, i);
+                x.mul(0.5f).mul(VectorMath.tanh(u).add(1f)).intoArray(out.array, out.offset + i, live);
             }
         };
         return pool -> pool.run(n, body);
@@ -44,19 +42,17 @@ final class VectorElementwise {
         FloatSlice dinp = s.floats(0), inp = s.floats(1), dout = s.floats(2);
         int n = s.extent[0];
         Kernel.RangeBody body = (from, to) -> {
-            int i = from;
-            for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
-                FloatVector x = FloatVector.fromArray(S, inp.array, inp.offset + i);
+            for (int i = from; i < to; i += S.length()) {
+                VectorMask<Float> live = S.indexInRange(i, to);
+                FloatVector x = FloatVector.fromArray(S, inp.array, inp.offset + i, live);
                 FloatVector x2 = x.mul(x);
-                FloatVector th = x2.mul(x).mul(CUBE).add(x).mul(SQRT_2_OVER_PI).lanewise(VectorOperators.TANH);
+                FloatVector th = VectorMath.tanh(x2.mul(x).mul(CUBE).add(x).mul(SQRT_2_OVER_PI));
                 FloatVector sech2 = th.mul(th).neg().add(1f);
                 FloatVector du = x2.mul(3f * CUBE).add(1f).mul(SQRT_2_OVER_PI);
                 FloatVector grad = th.add(1f).mul(0.5f).add(x.mul(0.5f).mul(sech2).mul(du));
-                FloatVector g = FloatVector.fromArray(S, dout.array, dout.offset + i);
-                grad.fma(g, FloatVector.fromArray(S, dinp.array, dinp.offset + i)).intoArray(dinp.array, dinp.offset + i);
-            }
-            for (; i < to; i++) {
-                Gelu.backward(dinp.array, dinp.offset, inp.array, inp.offset, dout.array, dout.offset, i);
+                FloatVector g = FloatVector.fromArray(S, dout.array, dout.offset + i, live);
+                FloatVector prior = FloatVector.fromArray(S, dinp.array, dinp.offset + i, live);
+                grad.mul(g).add(prior).intoArray(dinp.array, dinp.offset + i, live);
             }
         };
         return pool -> pool.run(n, body);
@@ -73,20 +69,18 @@ final class VectorElementwise {
             float lr = sc[StepScalars.LEARNING_RATE], b1 = sc[StepScalars.BETA1], b2 = sc[StepScalars.BETA2];
             float scale = sc[StepScalars.GRAD_SCALE], eps = sc[StepScalars.EPS];
             float bc1 = sc[StepScalars.BIAS_CORRECTION1], bc2 = sc[StepScalars.BIAS_CORRECTION2];
-            int i = from;
-            for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
+            // The same operations in the same order as AdamW.update, so the result is bit-identical to it.
+            for (int i = from; i < to; i += S.length()) {
+                VectorMask<Float> live = S.indexInRange(i, to);
                 int k = off + i;
-                FloatVector gv = FloatVector.fromArray(S, g.array, k).mul(scale);
-                FloatVector mv = FloatVector.fromArray(S, m.array, k).mul(b1).add(gv.mul(1f - b1));
-                FloatVector vv = FloatVector.fromArray(S, v.array, k).mul(b2).add(gv.mul(gv).mul(1f - b2));
-                mv.intoArray(m.array, k);
-                vv.intoArray(v.array, k);
-                FloatVector pv = FloatVector.fromArray(S, p.array, k);
+                FloatVector gv = FloatVector.fromArray(S, g.array, k, live).mul(scale);
+                FloatVector mv = FloatVector.fromArray(S, m.array, k, live).mul(b1).add(gv.mul(1f - b1));
+                FloatVector vv = FloatVector.fromArray(S, v.array, k, live).mul(b2).add(gv.mul(1f - b2).mul(gv));
+                mv.intoArray(m.array, k, live);
+                vv.intoArray(v.array, k, live);
+                FloatVector pv = FloatVector.fromArray(S, p.array, k, live);
                 FloatVector step = mv.div(bc1).div(vv.div(bc2).sqrt().add(eps)).add(pv.mul(wd));
-                pv.sub(step.mul(lr)).intoArray(p.array, k);
-            }
-            for (; i < to; i++) {
-                leviathan.kernels.AdamW.update(p.array, g.array, m.array, v.array, off, sc, wd, i);
+                pv.sub(step.mul(lr)).intoArray(p.array, k, live);
             }
         };
         return pool -> pool.run(n, body);

@@ -1,0 +1,494 @@
+package leviathan.tools;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import com.google.gson.GsonBuilder;
+
+import leviathan.kernels.Performer;
+import leviathan.model.AtomicFiles;
+import leviathan.model.Rng;
+import leviathan.model.mixers.PerformerMixer;
+
+/**
+ * {@code leviathan approx}: the study of seed 002 (SPEC 2.3, last bullet). How well do m random
+ * features estimate the softmax kernel SM(x, y) = exp(xᵀy)? Two estimators, both unbiased:
+ * positive features φ⁺(x) = exp(ω·x − |x|²/2)/√m (the performer's map) and trigonometric features
+ * φ_trig(x) = exp(|x|²/2)/√m · [sin(ω·x), cos(ω·x)], with the same m draws ω_r of ω. The features are
+ * computed by the kernel bodies {@link Performer#positiveFeatures} and
+ * {@link Performer#trigonometricFeatures} (here with x̃ = x, i.e. scale 1).
+ *
+ * <p>For fixed pairs (x, y) with |x| = |y| = ρ at angle θ, SM = exp(ρ² cos θ); over many
+ * independent draws of ω it measures the relative mean squared error E[(ŜM − SM)²]/SM², and
+ * prints it beside the closed forms for Gaussian ω (Choromanski et al. 2021, Lemma 2):
+ * positive (1/m)(e^{|x+y|²} − 1), trigonometric (1/2m) e^{|x−y|²} (1 − e^{−|x−y|²})². (a) against m
+ * for three pairs; (b) against SM as θ sweeps 0 … π for each ρ. Trigonometric features are exact
+ * at x = y and bad where SM is small; positive features are exact at y = −x and have a bounded
+ * relative error as SM → 0, which is what the renormalised attention needs.
+ */
+final class ApproxCommand implements Main.Command {
+    @Override
+    public String summary() {
+        return "softmax-kernel estimators: positive vs trigonometric random features (seed 002), table + JSON + PNG";
+    }
+
+    @Override
+    public String help() {
+        return String.join("\n",
+                "usage: leviathan approx [--dim D] [--m LIST] [--kernel-m M] [--trials N] [--norms LIST] [--pair-norm R]",
+                "                        [--angles K] [--omega iid|orthogonal] [--seed S] [--out DIR] [--json FILE] [--png FILE]",
+                "",
+                "  Mean squared error of exp(x·y) estimated by m positive random features (the performer's map) and by",
+                "  m trigonometric features (sin and cos of the same m projections), relative to exp(x·y)², over N draws",
+                "  of ω, for pairs with |x| = |y| at angle θ (exp(x·y) = exp(|x|² cos θ)); printed beside the closed forms",
+                "  for Gaussian ω.",
+                "  (a) against m: three pairs (θ = 45°, 90°, 135°) with |x| = |y| = --pair-norm (default 1.5)",
+                "  (b) against exp(x·y): θ from 0° (x = y) to 180° (y = −x) in K steps for each norm, m = --kernel-m",
+                "",
+                "  --dim D           dimension of x, y and ω (default 16)",
+                "  --m LIST          feature counts for (a), comma-separated (default 8,16,32,64,128,256,512)",
+                "  --kernel-m M      feature count for (b) (default 64)",
+                "  --trials N        independent draws of ω per estimate (default 500)",
+                "  --norms LIST      |x| = |y| values for (b) (default 1,2)",
+                "  --angles K        angles per norm in (b), including 0° and 180° (default 13)",
+                "  --omega KIND      iid: ω_r ~ N(0, I) as in the seed and the closed forms (default); orthogonal: the",
+                "                    performer's orthogonal blocks with chi-distributed norms",
+                "  --seed S          seed of the pairs and of ω (default 1)",
+                "  --out DIR         output directory (default runs/approx); --json FILE (default DIR/approx.json),",
+                "                    --png FILE (default DIR/approx.png): log-log plots of (a) and (b)");
+    }
+
+    /** Settings of one study. */
+    static final class Settings {
+        int dim = 16;
+        int[] ms = {8, 16, 32, 64, 128, 256, 512};
+        int kernelM = 64;
+        int trials = 500;
+        double[] norms = {1, 2};
+        double pairNorm = 1.5;
+        int angles = 13;
+        boolean orthogonal;
+        long seed = 1;
+    }
+
+    /** A pair (x, y) with |x| = |y| = norm at the given angle, and SM(x, y) = exp(x·y) of the stored floats. */
+    static final class Pair {
+        final double norm;
+        final double angle;
+        final float[] x;
+        final float[] y;
+        final double sm;
+        final double sumSquaredNorm;   // |x + y|²
+        final double diffSquaredNorm;  // |x − y|²
+
+        Pair(double norm, double angle, float[] x, float[] y) {
+            this.norm = norm;
+            this.angle = angle;
+            this.x = x;
+            this.y = y;
+            double dot = 0, sum = 0, diff = 0;
+            for (int d = 0; d < x.length; d++) {
+                dot += (double) x[d] * y[d];
+                sum += ((double) x[d] + y[d]) * ((double) x[d] + y[d]);
+                diff += ((double) x[d] - y[d]) * ((double) x[d] - y[d]);
+            }
+            this.sm = Math.exp(dot);
+            this.sumSquaredNorm = sum;
+            this.diffSquaredNorm = diff;
+        }
+
+        /** Relative MSE of m positive features with Gaussian ω: (e^{|x+y|²} − 1)/m. */
+        double positiveTheory(int m) {
+            return Math.expm1(sumSquaredNorm) / m;
+        }
+
+        /** Relative MSE of m trigonometric features with Gaussian ω: e^{|x−y|²}(1 − e^{−|x−y|²})²/(2m). */
+        double trigonometricTheory(int m) {
+            double c = -Math.expm1(-diffSquaredNorm);
+            return Math.exp(diffSquaredNorm) * c * c / (2.0 * m);
+        }
+    }
+
+    /** Relative mean squared errors of both estimators, one per pair. */
+    static final class Errors {
+        final double[] positive;
+        final double[] trigonometric;
+
+        Errors(double[] positive, double[] trigonometric) {
+            this.positive = positive;
+            this.trigonometric = trigonometric;
+        }
+    }
+
+    @Override
+    public int run(String[] argv) throws IOException {
+        Args args = new Args(argv, Set.of("debug"));
+        args.flag("debug");
+        Settings s = new Settings();
+        s.dim = args.integer("dim", s.dim);
+        s.ms = intList(args.get("m", null), s.ms, "m");
+        s.kernelM = args.integer("kernel-m", s.kernelM);
+        s.trials = args.integer("trials", s.trials);
+        s.norms = doubleList(args.get("norms", null), s.norms, "norms");
+        s.pairNorm = args.number("pair-norm", (float) s.pairNorm);
+        s.angles = args.integer("angles", s.angles);
+        String omega = args.get("omega", "iid");
+        s.seed = args.longValue("seed", s.seed);
+        Path out = Paths.get(args.get("out", "runs/approx"));
+        Path json = Paths.get(args.get("json", out.resolve("approx.json").toString()));
+        Path png = Paths.get(args.get("png", out.resolve("approx.png").toString()));
+        args.rejectUnused("approx");
+        if (!omega.equals("iid") && !omega.equals("orthogonal")) {
+            throw new CliException("--omega must be iid or orthogonal, got '" + omega + "'", 2);
+        }
+        s.orthogonal = omega.equals("orthogonal");
+        validate(s);
+
+        List<Pair> versusM = pairs(s.pairNorm, new double[] {Math.PI / 4, Math.PI / 2, 3 * Math.PI / 4}, s.dim, s.seed);
+        List<Pair> versusSm = new ArrayList<>();
+        for (double norm : s.norms) {
+            double[] angles = new double[s.angles];
+            for (int k = 0; k < s.angles; k++) {
+                angles[k] = Math.PI * k / (s.angles - 1);
+            }
+            versusSm.addAll(pairs(norm, angles, s.dim, s.seed));
+        }
+        Errors[] byM = new Errors[s.ms.length];
+        for (int i = 0; i < s.ms.length; i++) {
+            byM[i] = estimate(versusM, s.ms[i], s);
+        }
+        Errors bySm = estimate(versusSm, s.kernelM, s);
+
+        System.out.println(table(s, versusM, byM, versusSm, bySm));
+        AtomicFiles.writeString(json, json(s, versusM, byM, versusSm, bySm, png));
+        Plot.writePng(png, 620, 460, 2, plotVersusM(s, versusM, byM), plotVersusSm(s, versusSm, bySm));
+        System.out.println("wrote " + json + " and " + png);
+        return 0;
+    }
+
+    private static void validate(Settings s) {
+        if (s.dim <= 0 || s.kernelM <= 0 || s.trials < 2 || s.angles < 2 || !(s.pairNorm > 0)) {
+            throw new CliException("--dim, --kernel-m and --pair-norm must be positive, --trials and --angles at least 2", 2);
+        }
+        for (int m : s.ms) {
+            if (m <= 0) {
+                throw new CliException("--m values must be positive, got " + m, 2);
+            }
+        }
+        for (double n : s.norms) {
+            if (!(n > 0) || n > 5) {
+                throw new CliException("--norms must lie in (0, 5] (exp(|x|²) overflows float32 beyond), got " + n, 2);
+            }
+        }
+    }
+
+    /** Pairs at the given angles with |x| = |y| = norm, in a plane spanned by two random orthonormal vectors. */
+    static List<Pair> pairs(double norm, double[] angles, int dim, long seed) {
+        Rng rng = new Rng(seed * 0x9E3779B97F4A7C15L + 11);
+        double[] u = unit(gaussian(dim, rng));
+        double[] w = gaussian(dim, rng);
+        double along = 0;
+        for (int d = 0; d < dim; d++) {
+            along += w[d] * u[d];
+        }
+        for (int d = 0; d < dim; d++) {
+            w[d] -= along * u[d];
+        }
+        w = unit(w);
+        List<Pair> out = new ArrayList<>();
+        for (double a : angles) {
+            float[] x = new float[dim], y = new float[dim];
+            for (int d = 0; d < dim; d++) {
+                x[d] = (float) (norm * u[d]);
+                y[d] = (float) (norm * (Math.cos(a) * u[d] + Math.sin(a) * w[d]));
+            }
+            out.add(new Pair(norm, a, x, y));
+        }
+        return out;
+    }
+
+    private static double[] gaussian(int n, Rng rng) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = rng.nextGaussian();
+        }
+        return v;
+    }
+
+    private static double[] unit(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x * x;
+        }
+        double inv = 1 / Math.sqrt(s);
+        for (int i = 0; i < v.length; i++) {
+            v[i] *= inv;
+        }
+        return v;
+    }
+
+    /**
+     * Relative MSE of both estimators for every pair, over {@code trials} independent draws of m
+     * feature vectors ω (seeded by the study seed and m, so each m's estimate is reproducible alone).
+     */
+    static Errors estimate(List<Pair> pairs, int m, Settings s) {
+        int D = s.dim, n = 2 * pairs.size();
+        float[] points = new float[n * D];
+        for (int p = 0; p < pairs.size(); p++) {
+            System.arraycopy(pairs.get(p).x, 0, points, 2 * p * D, D);
+            System.arraycopy(pairs.get(p).y, 0, points, (2 * p + 1) * D, D);
+        }
+        float[] omega = new float[m * D];
+        float[] positive = new float[n * m];
+        float[] trig = new float[n * 2 * m];
+        double[] sqPositive = new double[pairs.size()], sqTrig = new double[pairs.size()];
+        Rng rng = new Rng(s.seed * 0xBF58476D1CE4E5B9L + m);
+        for (int trial = 0; trial < s.trials; trial++) {
+            drawOmega(omega, m, D, s.orthogonal, rng);
+            for (int i = 0; i < n; i++) {
+                Performer.positiveFeatures(positive, 0, points, 0, omega, 0, m, D, 1f, i);
+                Performer.trigonometricFeatures(trig, 0, points, 0, omega, 0, m, D, 1f, i);
+            }
+            for (int p = 0; p < pairs.size(); p++) {
+                double sm = pairs.get(p).sm;
+                double ep = dot(positive, 2 * p * m, (2 * p + 1) * m, m) - sm;
+                double et = dot(trig, 2 * p * 2 * m, (2 * p + 1) * 2 * m, 2 * m) - sm;
+                sqPositive[p] += ep * ep;
+                sqTrig[p] += et * et;
+            }
+        }
+        double[] relPositive = new double[pairs.size()], relTrig = new double[pairs.size()];
+        for (int p = 0; p < pairs.size(); p++) {
+            double sm2 = pairs.get(p).sm * pairs.get(p).sm;
+            relPositive[p] = sqPositive[p] / s.trials / sm2;
+            relTrig[p] = sqTrig[p] / s.trials / sm2;
+        }
+        return new Errors(relPositive, relTrig);
+    }
+
+    private static void drawOmega(float[] omega, int m, int D, boolean orthogonal, Rng rng) {
+        if (orthogonal) {
+            PerformerMixer.drawOrthogonalFeatures(omega, 0, 1, m, D, rng);
+            return;
+        }
+        for (int i = 0; i < m * D; i++) {
+            omega[i] = (float) rng.nextGaussian();
+        }
+    }
+
+    private static double dot(float[] a, int i, int j, int n) {
+        double s = 0;
+        for (int k = 0; k < n; k++) {
+            s += (double) a[i + k] * a[j + k];
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------ report
+
+    private static String table(Settings s, List<Pair> versusM, Errors[] byM, List<Pair> versusSm, Errors bySm) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(fmt("approx: SM(x, y) = exp(x·y) estimated with m random features, D = %d, %d draws of ω (%s), seed %d%n",
+                s.dim, s.trials, s.orthogonal ? "orthogonal" : "iid Gaussian", s.seed));
+        sb.append("relative MSE = mean (estimate − SM)² / SM²; 'theory' is the closed form for iid Gaussian ω\n\n");
+        sb.append(fmt("(a) against m, |x| = |y| = %s%n", num(s.pairNorm)));
+        sb.append(fmt("%6s", "m"));
+        for (Pair p : versusM) {
+            sb.append(fmt(" | %-31s", fmt("θ=%.0f° SM=%.3g: φ⁺, trig", Math.toDegrees(p.angle), p.sm)));
+        }
+        sb.append('\n');
+        for (int i = 0; i < s.ms.length; i++) {
+            sb.append(fmt("%6d", s.ms[i]));
+            for (int p = 0; p < versusM.size(); p++) {
+                sb.append(fmt(" | %15.4g %15.4g", byM[i].positive[p], byM[i].trigonometric[p]));
+            }
+            sb.append('\n');
+        }
+        sb.append(fmt("%n(b) against SM(x, y), m = %d%n", s.kernelM));
+        sb.append(fmt("%7s %6s %11s | %11s %11s | %11s %11s | %s%n", "|x|=|y|", "θ", "SM", "φ⁺", "theory", "trig", "theory", "more accurate"));
+        for (int p = 0; p < versusSm.size(); p++) {
+            Pair pair = versusSm.get(p);
+            double pos = bySm.positive[p], trig = bySm.trigonometric[p];
+            sb.append(fmt("%7s %5.0f° %11.4g | %11.4g %11.4g | %11.4g %11.4g | %s%n", num(pair.norm), Math.toDegrees(pair.angle), pair.sm,
+                    pos, pair.positiveTheory(s.kernelM), trig, pair.trigonometricTheory(s.kernelM),
+                    pos < trig ? "positive" : trig < pos ? "trigonometric" : "tie"));
+        }
+        return sb.toString();
+    }
+
+    static String json(Settings s, List<Pair> versusM, Errors[] byM, List<Pair> versusSm, Errors bySm, Path png) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("study", "softmax kernel SM(x,y)=exp(x.y): positive vs trigonometric random features (seed 002, SPEC 2.3)");
+        root.put("dim", s.dim);
+        root.put("trials", s.trials);
+        root.put("omega", s.orthogonal ? "orthogonal" : "iid");
+        root.put("seed", s.seed);
+        root.put("error", "relative mean squared error: mean over draws of (estimate - SM)^2 / SM^2");
+
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("norm", s.pairNorm);
+        a.put("m", s.ms);
+        List<Object> aPairs = new ArrayList<>();
+        for (int p = 0; p < versusM.size(); p++) {
+            Pair pair = versusM.get(p);
+            double[] pos = new double[s.ms.length], trig = new double[s.ms.length];
+            double[] posTheory = new double[s.ms.length], trigTheory = new double[s.ms.length];
+            for (int i = 0; i < s.ms.length; i++) {
+                pos[i] = byM[i].positive[p];
+                trig[i] = byM[i].trigonometric[p];
+                posTheory[i] = pair.positiveTheory(s.ms[i]);
+                trigTheory[i] = pair.trigonometricTheory(s.ms[i]);
+            }
+            Map<String, Object> e = pairHeader(pair);
+            e.put("positive", estimator(pos, posTheory));
+            e.put("trigonometric", estimator(trig, trigTheory));
+            aPairs.add(e);
+        }
+        a.put("pairs", aPairs);
+        root.put("versus_m", a);
+
+        Map<String, Object> b = new LinkedHashMap<>();
+        b.put("m", s.kernelM);
+        List<Object> points = new ArrayList<>();
+        for (int p = 0; p < versusSm.size(); p++) {
+            Pair pair = versusSm.get(p);
+            Map<String, Object> e = pairHeader(pair);
+            e.put("positive", estimator(bySm.positive[p], pair.positiveTheory(s.kernelM)));
+            e.put("trigonometric", estimator(bySm.trigonometric[p], pair.trigonometricTheory(s.kernelM)));
+            points.add(e);
+        }
+        b.put("points", points);
+        root.put("versus_sm", b);
+        root.put("png", png.toString());
+        return new GsonBuilder().setPrettyPrinting().create().toJson(root) + "\n";
+    }
+
+    private static Map<String, Object> pairHeader(Pair pair) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("norm", pair.norm);
+        e.put("angle_degrees", Math.toDegrees(pair.angle));
+        e.put("sm", pair.sm);
+        return e;
+    }
+
+    private static Map<String, Object> estimator(Object relativeMse, Object theory) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("relative_mse", relativeMse);
+        e.put("theory_relative_mse", theory);
+        return e;
+    }
+
+    private static Plot plotVersusM(Settings s, List<Pair> pairs, Errors[] byM) {
+        Plot plot = Plot.lines(fmt("(a) error against m (|x| = |y| = %s)", num(s.pairNorm)))
+                .xLabel("number of random features m").yLabel("relative MSE of exp(x·y)").logX().logY().legend(Plot.Corner.BOTTOM_LEFT);
+        double[] ms = new double[s.ms.length];
+        for (int i = 0; i < ms.length; i++) {
+            ms[i] = s.ms[i];
+        }
+        for (int p = 0; p < pairs.size(); p++) {
+            double[] pos = new double[ms.length], trig = new double[ms.length];
+            for (int i = 0; i < ms.length; i++) {
+                pos[i] = byM[i].positive[p];
+                trig[i] = byM[i].trigonometric[p];
+            }
+            Color c = Plot.PALETTE[p % Plot.PALETTE.length];
+            String sm = fmt("SM=%.3g", pairs.get(p).sm);
+            plot.line("positive, " + sm, ms, pos, c, Plot.Style.SOLID);
+            plot.line("trig, " + sm, ms, trig, c, Plot.Style.DASHED);
+        }
+        return plot;
+    }
+
+    private static Plot plotVersusSm(Settings s, List<Pair> pairs, Errors bySm) {
+        Plot plot = Plot.lines(fmt("(b) error against SM(x, y) (m = %d)", s.kernelM))
+                .xLabel("SM(x, y) = exp(x·y)   (θ from 180° on the left to 0° on the right)").yLabel("relative MSE").logX().logY()
+                .legend(Plot.Corner.TOP_RIGHT);
+        double lowest = Double.POSITIVE_INFINITY, highest = 0;
+        for (int k = 0; k < s.norms.length; k++) {
+            double norm = s.norms[k];
+            List<Double> sm = new ArrayList<>(), pos = new ArrayList<>(), trig = new ArrayList<>();
+            for (int p = 0; p < pairs.size(); p++) {
+                if (pairs.get(p).norm == norm) {
+                    sm.add(pairs.get(p).sm);
+                    pos.add(bySm.positive[p]);
+                    trig.add(bySm.trigonometric[p]);
+                    highest = Math.max(highest, Math.max(bySm.positive[p], bySm.trigonometric[p]));
+                    if (!isExactCase(pairs.get(p))) {
+                        lowest = Math.min(lowest, Math.min(bySm.positive[p], bySm.trigonometric[p]));
+                    }
+                }
+            }
+            Color c = Plot.PALETTE[k % Plot.PALETTE.length];
+            plot.line("positive, |x|=|y|=" + num(norm), array(sm), array(pos), c, Plot.Style.SOLID);
+            plot.line("trig, |x|=|y|=" + num(norm), array(sm), array(trig), c, Plot.Style.DASHED);
+        }
+        // The exact cases (trig at θ = 0, positive at θ = 180°) have errors of float rounding, ~1e-14:
+        // start the axis a decade below the smallest error of the other angles, so that they drop off it.
+        double floor = Math.pow(10, Math.floor(Math.log10(lowest)) - 1);
+        if (lowest > 0 && Double.isFinite(lowest) && highest > floor) {
+            plot.yRange(floor, Math.pow(10, Math.ceil(Math.log10(highest)) + 1));   // a decade of headroom for the legend
+        }
+        return plot;
+    }
+
+    /** θ = 0 (x = y, where trig features are exact) or θ = 180° (y = −x, where positive features are exact). */
+    private static boolean isExactCase(Pair pair) {
+        return pair.angle < 1e-9 || pair.angle > Math.PI - 1e-9;
+    }
+
+    private static double[] array(List<Double> xs) {
+        double[] a = new double[xs.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = xs.get(i);
+        }
+        return a;
+    }
+
+    private static int[] intList(String text, int[] fallback, String what) {
+        if (text == null) {
+            return fallback;
+        }
+        String[] parts = text.split(",");
+        int[] out = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new CliException("--" + what + " expects comma-separated integers, got '" + text + "'", 2);
+            }
+        }
+        return out;
+    }
+
+    private static double[] doubleList(String text, double[] fallback, String what) {
+        if (text == null) {
+            return fallback;
+        }
+        String[] parts = text.split(",");
+        double[] out = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Double.parseDouble(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new CliException("--" + what + " expects comma-separated numbers, got '" + text + "'", 2);
+            }
+        }
+        return out;
+    }
+
+    private static String num(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    private static String fmt(String pattern, Object... args) {
+        return String.format(Locale.ROOT, pattern, args);
+    }
+}

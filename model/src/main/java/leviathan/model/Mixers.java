@@ -22,6 +22,8 @@ public final class Mixers {
 
     static {
         // One line per mixer: config name, one-line description, constructor.
+        MIXERS.put("leviathan", new Entry("causal Leviathan: attention scores correlated over L sequence lags with learned per-head weights, option lags (SPEC 2.2)", leviathan.model.mixers.LeviathanMixer::new));
+        MIXERS.put("leviathan-same", new Entry("NOT CAUSAL (leaks later tokens): the seed notebook's correlate2d(Q, K, 'same') score, kept only to reproduce it (SPEC 2.2)", leviathan.model.mixers.LeviathanSameMixer::new));
         MIXERS.put("performer", new Entry("FAVOR+ linear-time causal attention with positive orthogonal random features (SPEC 2.3)", leviathan.model.mixers.PerformerMixer::new));
         MIXERS.put("longformer", new Entry("causal sliding-window attention with per-head dilation and global tokens, banded scores (SPEC 2.4)", leviathan.model.mixers.LongformerMixer::new));
         MIXERS.put("synthesizer", new Entry("dense or random synthesizer: attention logits from an MLP of the token or a learned table (SPEC 2.5)", leviathan.model.mixers.SynthesizerMixer::new));

@@ -27,6 +27,8 @@ public final class Main {
         COMMANDS.put("bench", new BenchCommand());
         COMMANDS.put("devices", new DevicesCommand());
         COMMANDS.put("approx", new ApproxCommand());
+        COMMANDS.put("compare", new CompareCommand());
+        COMMANDS.put("scale", new ScaleCommand());
     }
 
     public static void main(String[] argv) {

@@ -1,0 +1,221 @@
+package leviathan.tools;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import leviathan.compute.Backend;
+import leviathan.compute.Profiler;
+import leviathan.model.AtomicFiles;
+import leviathan.model.Gpt;
+import leviathan.model.Mixers;
+import leviathan.model.ModelConfig;
+import leviathan.model.Rng;
+import leviathan.trainer.Corpus;
+import leviathan.trainer.Dataset;
+import leviathan.trainer.Preset;
+import leviathan.trainer.Tokenizer;
+import leviathan.trainer.TrainConfig;
+import leviathan.trainer.Trainer;
+
+/**
+ * {@code leviathan compare}: trains every mixer on the same data, steps, seed and preset, and reports
+ * validation loss, BPC, tokens/s, memory and parameters, with the validation curves on one plot.
+ * A non-causal mixer (leviathan-same) is trained too but marked: its loss is not a language-model result.
+ */
+final class CompareCommand implements Main.Command {
+    @Override
+    public String summary() {
+        return "train every mixer on the same data and compare loss, speed, memory (table, JSON, PNG)";
+    }
+
+    @Override
+    public String help() {
+        return String.join("\n",
+                "usage: leviathan compare [--preset baby] [--mixers a,b,...] [--data FILE] [--out DIR] [--threads N] [--KEY=VALUE ...]",
+                "",
+                "  trains each mixer (default: every registered one) with the preset's model and training settings and",
+                "  the same seed; mixer options go as --MIXER.KEY=VALUE (e.g. --leviathan.lags=8); training options as for",
+                "  train (e.g. --steps=500 --eval_interval=100 --eval_iters=50).",
+                "  writes DIR/compare.json, DIR/compare.png (validation loss curves) and one run directory per mixer",
+                "  (default DIR runs/compare-<preset>).");
+    }
+
+    /** One mixer's outcome. */
+    static final class Row {
+        String mixer;
+        boolean causal;
+        long parameters;
+        long memoryBytes;
+        double valLoss;
+        double valBpc;
+        double trainLoss;
+        double tokensPerSecond;
+        List<double[]> curve = new ArrayList<>();
+        String outcome;
+    }
+
+    @Override
+    public int run(String[] argv) throws IOException {
+        Args args = new Args(argv, Set.of("debug"));
+        args.flag("debug");
+        Preset preset = Preset.get(args.get("preset", "baby"));
+        String mixerList = args.get("mixers", String.join(",", Mixers.all().keySet()));
+        String dataArg = args.get("data", Corpus.DEFAULT_NAME);
+        Path out = Paths.get(args.get("out", "runs/compare-" + preset.name));
+        String backendSpec = args.get("backend", "jvm");
+        int threads = args.integer("threads", 0);
+        TrainConfig train = preset.train.copy();
+        Map<String, Map<String, String>> mixerOptions = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : args.unused().entrySet()) {
+            String k = e.getKey();
+            int dot = k.indexOf('.');
+            if (TrainConfig.isKey(k)) {
+                train.set(k, e.getValue());
+            } else if (dot > 0) {
+                mixerOptions.computeIfAbsent(k.substring(0, dot), x -> new LinkedHashMap<>()).put(k.substring(dot + 1), e.getValue());
+            } else {
+                continue;
+            }
+            args.get(k, null);
+        }
+        args.rejectUnused("compare");
+        List<String> mixers = new ArrayList<>();
+        for (String m : mixerList.split(",")) {
+            Mixers.describe(m.trim());
+            mixers.add(m.trim());
+        }
+        for (String m : mixerOptions.keySet()) {
+            if (!mixers.contains(m)) {
+                throw new CliException("options given for mixer '" + m + "', which is not compared", 2);
+            }
+        }
+        Corpus corpus = Corpus.load(dataArg);
+        Tokenizer tokenizer = Tokenizer.fromText(corpus.text);
+        Dataset data = new Dataset(tokenizer.encode(corpus.text));
+        TrainCommand.checkWritable(out);
+        System.out.println("compare: " + String.join(", ", mixers) + " | preset " + preset.name + ", " + train.steps + " steps, seed "
+                + train.seed + ", data " + corpus.path);
+        List<Row> rows = new ArrayList<>();
+        try (Backend backend = Cli.backend(backendSpec, threads, new Profiler())) {
+            for (String mixer : mixers) {
+                ModelConfig mc = preset.model.withVocabSize(tokenizer.size()).with("mixer", mixer);
+                for (Map.Entry<String, String> o : mixerOptions.getOrDefault(mixer, Map.of()).entrySet()) {
+                    mc = mc.withMixerOption(o.getKey(), o.getValue());
+                }
+                rows.add(trainOne(mc, train, tokenizer, data, backend, out.resolve(mixer)));
+            }
+        }
+        System.out.println();
+        System.out.print(table(rows, train.steps));
+        writeJson(out.resolve("compare.json"), rows, preset, train, corpus);
+        writePlot(out.resolve("compare.png"), rows, preset, train);
+        System.out.println("wrote " + out.resolve("compare.json") + " and " + out.resolve("compare.png"));
+        return 0;
+    }
+
+    private static Row trainOne(ModelConfig mc, TrainConfig train, Tokenizer tokenizer, Dataset data, Backend backend, Path dir) throws IOException {
+        Gpt model = new Gpt(mc);
+        model.initialise(train.seed);
+        Files.createDirectories(dir);
+        Files.deleteIfExists(dir.resolve("metrics.jsonl"));
+        Row row = new Row();
+        row.mixer = mc.mixer;
+        row.causal = model.mixer.causal();
+        row.parameters = model.parameterCount();
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("causal", Boolean.toString(row.causal));
+        TrainConfig cfg = train.copy();
+        cfg.sampleChars = 0;
+        Path logFile = dir.resolve("train.log");
+        Trainer.Result result;
+        System.out.println(String.format(Locale.ROOT, "training %-15s %s parameters%s (log: %s)", mc.mixer, Cli.count(row.parameters),
+                row.causal ? "" : "  [NOT CAUSAL: leaks later tokens]", logFile));
+        try (OutputStream os = Files.newOutputStream(logFile); PrintStream log = new PrintStream(os, true, StandardCharsets.UTF_8)) {
+            Trainer trainer = new Trainer(model, tokenizer, data, cfg, backend, dir, log, new Rng(cfg.seed), 0, meta);
+            row.memoryBytes = model.stateBytes() + trainer.workspace().activationBytes();
+            result = trainer.run(0);
+        }
+        row.outcome = result.outcome.name().toLowerCase(Locale.ROOT);
+        row.tokensPerSecond = result.tokensPerSecond;
+        row.valLoss = result.lastValLoss;
+        row.valBpc = result.lastValLoss / Math.log(2);
+        for (String line : Files.readAllLines(dir.resolve("metrics.jsonl"))) {
+            JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+            if (o.has("eval_val_loss")) {
+                row.curve.add(new double[] {o.get("step").getAsDouble(), o.get("eval_val_loss").getAsDouble()});
+                row.trainLoss = o.get("eval_train_loss").getAsDouble();
+            }
+        }
+        System.out.println(String.format(Locale.ROOT, "  %-15s val loss %.4f (%.3f bpc), %.0f tok/s, %s", row.mixer, row.valLoss, row.valBpc,
+                row.tokensPerSecond, row.outcome));
+        return row;
+    }
+
+    static String table(List<Row> rows, int steps) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "| mixer | params | val loss @%d | val BPC | train loss | tokens/s | memory | note |%n", steps));
+        sb.append("|---|---:|---:|---:|---:|---:|---:|---|\n");
+        for (Row r : rows) {
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.3f | %.4f | %.0f | %s | %s |%n", r.mixer, Cli.count(r.parameters),
+                    r.valLoss, r.valBpc, r.trainLoss, r.tokensPerSecond, Cli.bytes(r.memoryBytes),
+                    r.causal ? (r.outcome.equals("completed") ? "" : r.outcome) : "NOT CAUSAL: leaks later tokens, not an LM result"));
+        }
+        return sb.toString();
+    }
+
+    private static void writeJson(Path file, List<Row> rows, Preset preset, TrainConfig train, Corpus corpus) throws IOException {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("preset", preset.name);
+        root.put("data", corpus.path.toString());
+        root.put("train", train.toMap());
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (Row r : rows) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("mixer", r.mixer);
+            m.put("causal", r.causal);
+            m.put("parameters", r.parameters);
+            m.put("memory_bytes", r.memoryBytes);
+            m.put("val_loss", r.valLoss);
+            m.put("val_bpc", r.valBpc);
+            m.put("train_loss", r.trainLoss);
+            m.put("tokens_per_s", r.tokensPerSecond);
+            m.put("outcome", r.outcome);
+            m.put("val_curve", r.curve);
+            list.add(m);
+        }
+        root.put("mixers", list);
+        Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+        AtomicFiles.writeString(file, gson.toJson(root));
+    }
+
+    private static void writePlot(Path file, List<Row> rows, Preset preset, TrainConfig train) throws IOException {
+        Plot p = Plot.lines("validation loss, preset " + preset.name + " (" + train.steps + " steps)").xLabel("step").yLabel("val loss (nats)");
+        int i = 0;
+        for (Row r : rows) {
+            double[] x = new double[r.curve.size()], y = new double[r.curve.size()];
+            for (int k = 0; k < x.length; k++) {
+                x[k] = r.curve.get(k)[0];
+                y[k] = r.curve.get(k)[1];
+            }
+            p.line(r.mixer + (r.causal ? "" : " (NOT CAUSAL)"), x, y, Plot.PALETTE[i++ % Plot.PALETTE.length],
+                    r.causal ? Plot.Style.SOLID : Plot.Style.DASHED);
+        }
+        Plot.writePng(file, 760, 480, 1, p);
+    }
+}

@@ -1,0 +1,208 @@
+package leviathan.tools;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import com.google.gson.GsonBuilder;
+
+import leviathan.compute.Backend;
+import leviathan.compute.Profiler;
+import leviathan.model.AtomicFiles;
+import leviathan.model.Mixers;
+import leviathan.model.ModelConfig;
+
+/**
+ * {@code leviathan scale}: forward + backward time and memory of one mixer layer against sequence
+ * length, for every mixer, with a log-log plot and the fitted exponent (slope of log time on log T).
+ */
+final class ScaleCommand implements Main.Command {
+    @Override
+    public String summary() {
+        return "time and memory of one mixer layer against sequence length (log-log plot, fitted exponents)";
+    }
+
+    @Override
+    public String help() {
+        return String.join("\n",
+                "usage: leviathan scale [--mixers a,b,...] [--lengths 256,512,1024,2048,4096] [--batch 1] [--width 128] [--heads 4]",
+                "                       [--reps 3] [--max-seconds 20] [--fit-from 512] [--out DIR] [--threads N] [--MIXER.KEY=VALUE]",
+                "",
+                "  times forward+backward of one layer (median of --reps after one warm-up) for each length; a mixer stops",
+                "  at the first length whose single run exceeds --max-seconds. The exponent is fitted on lengths ≥ --fit-from.",
+                "  Mixer options as --MIXER.KEY=VALUE (e.g. --longformer.window=64). Writes DIR/scale.json and DIR/scale.png",
+                "  (default DIR runs/scale).");
+    }
+
+    @Override
+    public int run(String[] argv) throws IOException {
+        Args args = new Args(argv, Set.of("debug"));
+        args.flag("debug");
+        String mixerList = args.get("mixers", String.join(",", Mixers.all().keySet()));
+        int[] lengths = Arrays.stream(args.get("lengths", "256,512,1024,2048,4096").split(",")).mapToInt(s -> parse(s, "--lengths")).toArray();
+        int B = args.integer("batch", 1);
+        int C = args.integer("width", 128);
+        int H = args.integer("heads", 4);
+        int reps = args.integer("reps", 3);
+        double maxSeconds = args.number("max-seconds", 20f);
+        int fitFrom = args.integer("fit-from", 512);
+        Path out = Paths.get(args.get("out", "runs/scale"));
+        String backendSpec = args.get("backend", "jvm");
+        int threads = args.integer("threads", 0);
+        Map<String, Map<String, String>> options = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : args.unused().entrySet()) {
+            int dot = e.getKey().indexOf('.');
+            if (dot > 0) {
+                options.computeIfAbsent(e.getKey().substring(0, dot), x -> new LinkedHashMap<>()).put(e.getKey().substring(dot + 1), e.getValue());
+                args.get(e.getKey(), null);
+            }
+        }
+        args.rejectUnused("scale");
+        if (B <= 0 || reps <= 0 || lengths.length == 0) {
+            throw new CliException("--batch and --reps must be positive and --lengths not empty", 2);
+        }
+        TrainCommand.checkWritable(out);
+        List<String> mixers = new ArrayList<>();
+        for (String m : mixerList.split(",")) {
+            Mixers.describe(m.trim());
+            mixers.add(m.trim());
+        }
+        Map<String, List<double[]>> results = new LinkedHashMap<>();
+        Map<String, Double> exponents = new LinkedHashMap<>();
+        System.out.println(String.format(Locale.ROOT, "scale: one mixer layer, batch %d, width %d, heads %d; forward+backward median of %d",
+                B, C, H, reps));
+        System.out.println(String.format(Locale.ROOT, "%-16s %7s %12s %12s", "mixer", "T", "ms", "memory"));
+        try (Backend backend = Cli.backend(backendSpec, threads, new Profiler())) {
+            for (String mixer : mixers) {
+                List<double[]> points = new ArrayList<>();
+                for (int T : lengths) {
+                    ModelConfig mc = new ModelConfig(65, T, 1, H, C, mixer, Map.of());
+                    for (Map.Entry<String, String> o : options.getOrDefault(mixer, Map.of()).entrySet()) {
+                        mc = mc.withMixerOption(o.getKey(), o.getValue());
+                    }
+                    double[] r = measure(new MixerLayer(mc.validate(), B, T, 1), backend, reps);
+                    points.add(new double[] {T, r[0], r[1]});
+                    System.out.println(String.format(Locale.ROOT, "%-16s %7d %12.2f %12s", mixer, T, r[0], Cli.bytes((long) r[1])));
+                    if (r[0] / 1e3 > maxSeconds) {
+                        System.out.println(String.format(Locale.ROOT, "%-16s stops here: one run took more than %.0f s", mixer, maxSeconds));
+                        break;
+                    }
+                }
+                results.put(mixer, points);
+                exponents.put(mixer, fit(points, fitFrom));
+            }
+        }
+        System.out.println();
+        System.out.println("| mixer | fitted exponent (T ≥ " + fitFrom + ") | ms at largest T | memory at largest T |");
+        System.out.println("|---|---:|---:|---:|");
+        for (String m : mixers) {
+            List<double[]> p = results.get(m);
+            double[] last = p.get(p.size() - 1);
+            System.out.println(String.format(Locale.ROOT, "| %s | %.2f | %.1f (T=%d) | %s |", m, exponents.get(m), last[1], (int) last[0],
+                    Cli.bytes((long) last[2])));
+        }
+        write(out, results, exponents, B, C, H, reps, fitFrom);
+        return 0;
+    }
+
+    private static int parse(String s, String what) {
+        try {
+            int v = Integer.parseInt(s.trim());
+            if (v <= 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new CliException(what + " expects positive integers, got '" + s + "'", 2);
+        }
+    }
+
+    /** Median forward+backward milliseconds over reps (after one warm-up run) and the layer's bytes. */
+    private static double[] measure(MixerLayer layer, Backend backend, int reps) {
+        Backend.CompiledGraph f = backend.compile(layer.forward);
+        Backend.CompiledGraph b = backend.compile(layer.backward);
+        f.run();
+        b.run();
+        double[] ms = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            f.run();
+            b.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        return new double[] {ms[reps / 2], layer.bytes};
+    }
+
+    /** Least-squares slope of log(ms) on log(T) over points with T ≥ from; NaN with fewer than two. */
+    static double fit(List<double[]> points, int from) {
+        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        int n = 0;
+        for (double[] p : points) {
+            if (p[0] >= from) {
+                double x = Math.log(p[0]), y = Math.log(p[1]);
+                sx += x;
+                sy += y;
+                sxx += x * x;
+                sxy += x * y;
+                n++;
+            }
+        }
+        if (n < 2) {
+            return Double.NaN;
+        }
+        return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    }
+
+    private static void write(Path out, Map<String, List<double[]>> results, Map<String, Double> exponents,
+                              int B, int C, int H, int reps, int fitFrom) throws IOException {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("batch", B);
+        root.put("width", C);
+        root.put("heads", H);
+        root.put("reps", reps);
+        root.put("fit_from", fitFrom);
+        Map<String, Object> mixers = new LinkedHashMap<>();
+        for (Map.Entry<String, List<double[]>> e : results.entrySet()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("exponent", exponents.get(e.getKey()));
+            List<Map<String, Object>> pts = new ArrayList<>();
+            for (double[] p : e.getValue()) {
+                Map<String, Object> q = new LinkedHashMap<>();
+                q.put("T", (int) p[0]);
+                q.put("ms", p[1]);
+                q.put("bytes", (long) p[2]);
+                pts.add(q);
+            }
+            m.put("points", pts);
+            mixers.put(e.getKey(), m);
+        }
+        root.put("mixers", mixers);
+        AtomicFiles.writeString(out.resolve("scale.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(root));
+        Plot time = Plot.lines("forward+backward of one layer").xLabel("sequence length T").yLabel("ms").logX().logY();
+        Plot mem = Plot.lines("memory of one layer").xLabel("sequence length T").yLabel("bytes").logX().logY();
+        int i = 0;
+        for (Map.Entry<String, List<double[]>> e : results.entrySet()) {
+            List<double[]> p = e.getValue();
+            double[] x = new double[p.size()], y = new double[p.size()], z = new double[p.size()];
+            for (int k = 0; k < x.length; k++) {
+                x[k] = p.get(k)[0];
+                y[k] = p.get(k)[1];
+                z[k] = p.get(k)[2];
+            }
+            String label = String.format(Locale.ROOT, "%s (slope %.2f)", e.getKey(), exponents.get(e.getKey()));
+            time.line(label, x, y, Plot.PALETTE[i % Plot.PALETTE.length], Plot.Style.SOLID);
+            mem.line(e.getKey(), x, z, Plot.PALETTE[i % Plot.PALETTE.length], Plot.Style.SOLID);
+            i++;
+        }
+        Plot.writePng(out.resolve("scale.png"), 620, 440, 2, time, mem);
+        System.out.println("wrote " + out.resolve("scale.json") + " and " + out.resolve("scale.png"));
+    }
+}

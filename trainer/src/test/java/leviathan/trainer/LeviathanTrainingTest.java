@@ -1,0 +1,141 @@
+package leviathan.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import leviathan.compute.Backend;
+import leviathan.compute.JvmBackend;
+import leviathan.compute.Profiler;
+import leviathan.model.Gpt;
+import leviathan.model.ModelCheckpoint;
+import leviathan.model.ModelConfig;
+import leviathan.model.Rng;
+
+/**
+ * {@code leviathan} and {@code leviathan-same} in the real training loop ({@link Trainer}): the
+ * loss of a tiny model (layers 2, width 32, context 16, batch 4, 80 steps) falls on a repetitive
+ * text and the lag weights move away from their initial e_0; a run stopped, checkpointed and
+ * resumed gives bit-identical per-step losses and final parameters to a straight run (leviathan
+ * with lags 3 and with lags = context 16). leviathan-same's falling loss is not a language-model
+ * result: it leaks.
+ */
+class LeviathanTrainingTest {
+    private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+
+    static String text(int n) {
+        String[] lines = {"the cat sat on the mat.\n", "a dog ran to the big red barn.\n", "we sing when the sun is up.\n"};
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; sb.length() < n; i++) {
+            sb.append(lines[i % lines.length]);
+        }
+        return sb.substring(0, n);
+    }
+
+    static TrainConfig train(int steps) {
+        TrainConfig c = new TrainConfig();
+        c.batchSize = 4;
+        c.steps = steps;
+        c.learningRate = 1e-2f;
+        c.minLearningRate = 1e-3f;
+        c.warmupSteps = 5;
+        c.evalInterval = 0;
+        c.evalIters = 2;
+        c.logInterval = 1000;
+        c.sampleChars = 0;
+        c.seed = 777;
+        return c;
+    }
+
+    static Map<String, String> options(int lags) {
+        return lags > 0 ? Map.of("lags", Integer.toString(lags)) : Map.of();
+    }
+
+    static Trainer newRun(String text, String mixer, int lags, TrainConfig cfg, Backend backend, Path outDir) throws IOException {
+        Tokenizer tok = Tokenizer.fromText(text);
+        Gpt model = new Gpt(new ModelConfig(tok.size(), 16, 2, 2, 32, mixer, options(lags)));
+        model.initialise(cfg.seed);
+        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, outDir, QUIET, new Rng(cfg.seed), 0,
+                Map.of("causal", Boolean.toString(model.mixer.causal())));
+    }
+
+    /** The mean loss of the last 10 of 80 steps is below 60% of the first 10's. */
+    @ParameterizedTest(name = "{0} lags={1}")
+    @CsvSource({"leviathan,4", "leviathan-same,0"})
+    void lossFallsOnARepetitiveText(String mixer, int lags) throws IOException {
+        try (Backend backend = new JvmBackend(2, true, new Profiler())) {
+            Trainer trainer = newRun(text(3000), mixer, lags, train(80), backend, null);
+            Trainer.Result r = trainer.run(0);
+            assertEquals(Trainer.Outcome.COMPLETED, r.outcome);
+            double first = mean(r.losses.subList(0, 10)), last = mean(r.losses.subList(70, 80));
+            assertTrue(last < 0.6 * first, mixer + ": loss did not fall: first 10 steps " + first + ", last 10 " + last);
+            if (lags > 0) {
+                float[] g = trainer.workspace().model.param("h.0.attn.lag_weight").toArray();
+                double moved = Math.abs(g[0] - 1) + Math.abs(g[1]);
+                assertTrue(moved > 1e-3, "lag weights are trained: g = " + java.util.Arrays.toString(g));
+            }
+        }
+    }
+
+    private static double mean(List<Float> xs) {
+        double s = 0;
+        for (float x : xs) {
+            s += x;
+        }
+        return s / xs.size();
+    }
+
+    /**
+     * Runs on the plain kernel bodies: the fast variants' Vector API lanewise EXP (attention's
+     * softmax, which leviathan-same runs) and TANH (GELU) give different last bits before and after
+     * C2 compiles them (the fallback is Math.exp per lane, the intrinsic a vector math library), so
+     * in fast mode two runs agree bit for bit only if the JIT happens to be in the same state.
+     */
+    @ParameterizedTest(name = "{0} lags={1}")
+    @CsvSource({"leviathan,3", "leviathan,16", "leviathan-same,0"})
+    void resumeIsBitExact(String mixer, int lags, @TempDir Path dir) throws IOException {
+        String text = text(3000);
+        TrainConfig cfg = train(16);
+        int stopAt = 7;
+        try (Backend backend = new JvmBackend(2, false, new Profiler())) {
+            Trainer straight = newRun(text, mixer, lags, cfg, backend, null);
+            List<Float> expected = straight.run(0).losses;
+
+            Trainer first = newRun(text, mixer, lags, cfg, backend, dir);
+            Trainer.Result head = first.run(stopAt);
+            assertEquals(Trainer.Outcome.STOPPED, head.outcome);
+
+            Trainer resumed = resume(text, dir, cfg, backend);
+            assertEquals(stopAt, resumed.step());
+            List<Float> tail = resumed.run(0).losses;
+            assertEquals(expected.subList(0, stopAt), head.losses);
+            assertEquals(expected.subList(stopAt, expected.size()), tail, "losses after resuming differ from the straight run");
+            assertArrayEquals(straight.workspace().model.params.array(), resumed.workspace().model.params.array(),
+                    "final parameters differ from the straight run");
+        }
+    }
+
+    /** What {@code train --resume} does: model and optimiser state from the run directory, the data generator's state. */
+    private static Trainer resume(String text, Path dir, TrainConfig cfg, Backend backend) throws IOException {
+        Path file = dir.resolve(TrainingCheckpoint.MODEL_FILE);
+        ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(file);
+        Gpt model = ModelCheckpoint.loadModel(loaded, file);
+        TrainingCheckpoint.State state = TrainingCheckpoint.restoreOptimizer(dir, model);
+        Rng rng = new Rng(0);
+        rng.setState(state.rngState);
+        Tokenizer tok = new Tokenizer(loaded.vocab);
+        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, dir, QUIET, rng, state.step,
+                Map.of("causal", Boolean.toString(model.mixer.causal())));
+    }
+}

@@ -40,6 +40,8 @@ final class BenchCommand implements Main.Command {
                 "            (baby: B=12, T=64, C=128, V=65) and standalone matmuls 768x128x512 and 1024x1024x1024, forward",
                 "            and both backward passes; prints the table and writes JSON with --json",
                 "  step      median ms/step and tokens/s of whole training steps",
+                "  backends  the same training steps on each backend (--backends jvm,tornado:0:0 --png FILE): per-kernel time,",
+                "            step time, largest loss and gradient difference against the first backend; table, --json, --png",
                 "  --plain   run the plain kernel bodies instead of the JVM backend's fast variants (for comparison)",
                 "  --steps N measured iterations (default 30 for kernels, 50 for step); --warmup W excluded first (default 10)");
     }
@@ -57,25 +59,13 @@ final class BenchCommand implements Main.Command {
         String json = args.get("json", null);
         ModelConfig mc = preset.model.withVocabSize(65);
         TrainConfig tc = preset.train.copy();
-        Map<String, String> overrides = args.unused();
-        if (overrides.containsKey("mixer")) {
-            mc = mc.with("mixer", args.get("mixer", null));
-        }
-        for (Map.Entry<String, String> e : overrides.entrySet()) {
-            String k = e.getKey();
-            if (k.equals("mixer")) {
-                continue;
-            }
-            if (TrainConfig.isKey(k)) {
-                tc.set(k, e.getValue());
-            } else if (ModelConfig.isShapeKey(k)) {
-                mc = mc.with(k, e.getValue());
-            } else {
-                mc = mc.withMixerOption(k, e.getValue());
-            }
-            args.get(k, null);
-        }
+        String backends = what.equals("backends") ? args.get("backends", "jvm,tornado:0:0") : null;
+        String png = what.equals("backends") ? args.get("png", null) : null;
+        mc = Cli.applyOverrides(args, mc, tc);
         args.rejectUnused("bench");
+        if (backends != null) { // the same training step on each backend: BackendComparison
+            return BackendComparison.run(backends, json, png, preset, mc, tc, warmup, steps, threads);
+        }
         if (steps <= 0 || warmup < 0) {
             throw new CliException("--steps must be positive and --warmup not negative", 2);
         }

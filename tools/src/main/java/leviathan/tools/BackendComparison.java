@@ -1,0 +1,245 @@
+package leviathan.tools;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import leviathan.compute.Backend;
+import leviathan.compute.BackendProvider;
+import leviathan.compute.Profiler;
+import leviathan.model.AtomicFiles;
+import leviathan.model.Gpt;
+import leviathan.model.ModelConfig;
+import leviathan.model.Rng;
+import leviathan.model.Workspace;
+import leviathan.trainer.Preset;
+import leviathan.trainer.TrainConfig;
+
+/**
+ * {@code leviathan bench backends --backends jvm,tornado:0:0}: the same training steps (same
+ * initial parameters, same batches) on each backend and device. Reports per-kernel time side by
+ * side (the backends' own profiles: wall time per stage on the JVM, device kernel time on
+ * TornadoVM), median step time, the backend figures (compile time, copies per step), and the
+ * largest difference of the loss (every step) and of the first step's gradients against the
+ * first backend listed (the JVM backend, as reference). Writes a table, JSON and a PNG bar chart.
+ */
+final class BackendComparison {
+    private BackendComparison() {}
+
+    static String help() {
+        return String.join("\n",
+                "usage: leviathan bench backends [--backends jvm,tornado:0:0] [--preset baby] [--steps N] [--warmup W]",
+                "                                [--json FILE] [--png FILE] [--threads N] [--KEY=VALUE ...]",
+                "",
+                "  runs W + N training steps of the preset on every backend (same seed, same batches): per-kernel time",
+                "  side by side, median step time, compile/copy figures, and the largest relative difference of the loss",
+                "  (every step) and of the first step's gradients against the first backend; default N=10, W=3.",
+                "  The TornadoVM backend needs the tornado launcher (see tornado-backend/README.md).");
+    }
+
+    /** What one backend produced. */
+    static final class Result {
+        final String spec;
+        String name;
+        double medianStepMs;
+        double firstStepMs;
+        float[] losses;
+        float[] grads;
+        final Map<String, Double> kernelUs = new LinkedHashMap<>();
+        Map<String, Double> figures = new LinkedHashMap<>();
+        String profileJson;
+
+        Result(String spec) {
+            this.spec = spec;
+        }
+    }
+
+    static int run(String list, String json, String png, Preset preset, ModelConfig mc, TrainConfig tc, int warmup, int steps,
+                   int threads) throws IOException {
+        List<String> specs = new ArrayList<>(Arrays.asList(list.split(",")));
+        List<Result> results = new ArrayList<>();
+        for (String spec : specs) {
+            results.add(runOne(spec.trim(), mc, tc, warmup, steps, threads));
+        }
+        Result ref = results.get(0);
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "bench backends: %s (%s), B=%d T=%d, %d steps (%d warm-up excluded from times), reference %s%n",
+                preset.name, mc, tc.batchSize, mc.contextLength, steps, warmup, ref.name));
+        // per kernel, side by side
+        Set<String> kernels = new LinkedHashSet<>();
+        for (Result r : results) {
+            kernels.addAll(r.kernelUs.keySet());
+        }
+        out.append(String.format(Locale.ROOT, "%-30s", "kernel (us per step)"));
+        for (Result r : results) {
+            out.append(String.format(Locale.ROOT, " %18s", trim(r.name, 18)));
+        }
+        out.append('\n');
+        for (String k : kernels) {
+            out.append(String.format(Locale.ROOT, "%-30s", k));
+            for (Result r : results) {
+                Double v = r.kernelUs.get(k);
+                out.append(String.format(Locale.ROOT, " %18s", v == null ? "-" : String.format(Locale.ROOT, "%.1f", v)));
+            }
+            out.append('\n');
+        }
+        out.append(String.format(Locale.ROOT, "%-30s", "sum of kernels (ms)"));
+        for (Result r : results) {
+            out.append(String.format(Locale.ROOT, " %18.2f", r.kernelUs.values().stream().mapToDouble(Double::doubleValue).sum() / 1e3));
+        }
+        out.append('\n');
+        out.append(String.format(Locale.ROOT, "%-30s", "median step (ms, wall)"));
+        for (Result r : results) {
+            out.append(String.format(Locale.ROOT, " %18.2f", r.medianStepMs));
+        }
+        out.append('\n');
+        out.append(String.format(Locale.ROOT, "%-30s", "first step (ms, incl. JIT)"));
+        for (Result r : results) {
+            out.append(String.format(Locale.ROOT, " %18.1f", r.firstStepMs));
+        }
+        out.append('\n');
+        out.append(String.format(Locale.ROOT, "%-30s", "max rel. diff loss (all steps)"));
+        for (Result r : results) {
+            out.append(String.format(Locale.ROOT, " %18.2e", maxRel(r.losses, ref.losses)));
+        }
+        out.append('\n');
+        out.append(String.format(Locale.ROOT, "%-30s", "max rel. diff gradients"));
+        for (Result r : results) {
+            out.append(String.format(Locale.ROOT, " %18.2e", gradDiff(r.grads, ref.grads)));
+        }
+        out.append('\n');
+        for (Result r : results) {
+            if (!r.figures.isEmpty()) {
+                out.append(r.name).append(" figures:");
+                r.figures.forEach((k, v) -> out.append(String.format(Locale.ROOT, " %s=%.6g", k, v)));
+                out.append('\n');
+            }
+        }
+        out.append("(gradient difference: max |g - g_ref| / max |g_ref| over all parameters after the first step; losses relative per step)\n");
+        System.out.print(out);
+        if (json != null) {
+            AtomicFiles.writeString(Paths.get(json), toJson(preset, mc, tc, steps, warmup, results));
+            System.out.println("wrote " + json);
+        }
+        if (png != null) {
+            writeChart(Paths.get(png), new ArrayList<>(kernels), results);
+            System.out.println("wrote " + png);
+        }
+        return 0;
+    }
+
+    private static Result runOne(String spec, ModelConfig mc, TrainConfig tc, int warmup, int steps, int threads) {
+        Result r = new Result(spec);
+        Profiler profiler = new Profiler(true, warmup);
+        try (Backend backend = BackendProvider.open(spec, threads, profiler)) {
+            r.name = backend.name();
+            Gpt model = new Gpt(mc);
+            model.initialise(tc.seed);
+            Workspace ws = model.workspace(tc.batchSize, mc.contextLength, true);
+            Backend.CompiledGraph logits = backend.compile(ws.logitsGraph);
+            Backend.CompiledGraph loss = backend.compile(ws.lossGraph);
+            Backend.CompiledGraph backward = backend.compile(ws.backwardGraph);
+            Backend.CompiledGraph update = backend.compile(model.updateGraph(tc.weightDecay, tc.gradClip));
+            Rng rng = new Rng(tc.seed + 1);
+            int total = warmup + steps;
+            r.losses = new float[total];
+            double[] ms = new double[total];
+            for (int step = 0; step < total; step++) {
+                for (int i = 0; i < ws.tokens.length; i++) {
+                    ws.tokens.set(i, rng.nextInt(mc.vocabSize));
+                    ws.targets.set(i, rng.nextInt(mc.vocabSize));
+                }
+                long t0 = System.nanoTime();
+                backend.syncToDevice(ws.tokens.array, ws.targets.array);
+                logits.run();
+                loss.run();
+                backward.run();
+                model.setStepScalars(step + 1, tc.learningRateAt(step), tc.beta1, tc.beta2, tc.eps);
+                backend.syncToDevice(model.stepScalars.array);
+                update.run();
+                backend.syncToHost(ws.loss.array, model.stepScalars.array);
+                ms[step] = (System.nanoTime() - t0) / 1e6;
+                r.losses[step] = ws.loss.get(0);
+                if (step == 0) {
+                    backend.syncToHost(model.grads.array()); // on demand, outside the timed step
+                    r.grads = model.grads.array().clone();
+                }
+            }
+            r.firstStepMs = ms[0];
+            double[] measured = Arrays.copyOfRange(ms, warmup, total);
+            Arrays.sort(measured);
+            r.medianStepMs = measured[measured.length / 2];
+            for (Profiler.StageStats s : profiler.rows()) {
+                double perStep = s.medianUs() * s.measuredCalls() / Math.max(1, steps);
+                r.kernelUs.merge(s.kernel, perStep, Double::sum);
+            }
+            r.figures = profiler.backendFigures();
+            r.profileJson = profiler.json(backend.name());
+        }
+        return r;
+    }
+
+    static double maxRel(float[] a, float[] ref) {
+        double worst = 0;
+        for (int i = 0; i < Math.min(a.length, ref.length); i++) {
+            worst = Math.max(worst, Math.abs(a[i] - ref[i]) / Math.max(1e-30, Math.abs(ref[i])));
+        }
+        return worst;
+    }
+
+    static double gradDiff(float[] g, float[] ref) {
+        double maxRef = 1e-30, maxDiff = 0;
+        for (int i = 0; i < Math.min(g.length, ref.length); i++) {
+            maxRef = Math.max(maxRef, Math.abs(ref[i]));
+            maxDiff = Math.max(maxDiff, Math.abs(g[i] - ref[i]));
+        }
+        return maxDiff / maxRef;
+    }
+
+    private static String toJson(Preset preset, ModelConfig mc, TrainConfig tc, int steps, int warmup, List<Result> results) {
+        StringBuilder sb = new StringBuilder();
+        Result ref = results.get(0);
+        sb.append(String.format(Locale.ROOT, "{\"preset\":\"%s\",\"model\":\"%s\",\"batch\":%d,\"steps\":%d,\"warmup\":%d,\"reference\":\"%s\",\"backends\":[",
+                preset.name, mc.toString().replace("\"", "'"), tc.batchSize, steps, warmup, ref.name));
+        for (int i = 0; i < results.size(); i++) {
+            Result r = results.get(i);
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append(String.format(Locale.ROOT, "{\"backend\":\"%s\",\"median_step_ms\":%.4f,\"first_step_ms\":%.4f,"
+                    + "\"max_rel_diff_loss\":%.6e,\"max_rel_diff_grads\":%.6e,\"losses\":%s,\"kernel_us_per_step\":{",
+                    r.name, r.medianStepMs, r.firstStepMs, maxRel(r.losses, ref.losses), gradDiff(r.grads, ref.grads), Arrays.toString(r.losses)));
+            int k = 0;
+            for (Map.Entry<String, Double> e : r.kernelUs.entrySet()) {
+                sb.append(k++ > 0 ? "," : "").append(String.format(Locale.ROOT, "\"%s\":%.3f", e.getKey(), e.getValue()));
+            }
+            sb.append("},\"profile\":").append(r.profileJson).append('}');
+        }
+        return sb.append("]}").toString();
+    }
+
+    private static void writeChart(Path file, List<String> kernels, List<Result> results) throws IOException {
+        Plot plot = Plot.bars("per-kernel time per training step (log scale)", kernels).yLabel("microseconds per step").logY();
+        for (Result r : results) {
+            double[] v = new double[kernels.size()];
+            for (int i = 0; i < v.length; i++) {
+                Double x = r.kernelUs.get(kernels.get(i));
+                v[i] = x == null || x <= 0 ? Double.NaN : x;
+            }
+            plot.bar(r.name, v);
+        }
+        Plot.writePng(file, Math.max(900, 60 * kernels.size()), 520, 1, plot);
+    }
+
+    private static String trim(String s, int w) {
+        return s.length() <= w ? s : s.substring(0, w);
+    }
+}

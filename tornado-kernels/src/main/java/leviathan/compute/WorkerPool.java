@@ -4,24 +4,55 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed set of threads that run an index range split into equal contiguous parts, part k on
- * thread k (the caller runs part 0). The split depends only on the range and the thread count,
- * so a run is bit-identical to the next with the same thread count. Workers spin briefly between
- * stages (stages come back to back), then park.
+ * A fixed set of threads that run an index range split into fixed contiguous chunks (a few per
+ * thread). Threads claim chunks in turn and the caller waits for the chunks, not for the threads,
+ * so a thread the OS has descheduled never holds up a stage. Which thread runs a chunk does not
+ * change its result: every kernel index owns its outputs, and the fast variants compute each output
+ * the same way whatever range they are given, so a run is bit-identical to the next (and, as the
+ * tests check, across thread counts). Workers spin briefly between stages (stages come back to
+ * back), then park.
  */
 public final class WorkerPool implements AutoCloseable {
     private static final int SPIN_LIMIT = 1 << 14;
+    /** Chunks per thread: enough to rebalance when a thread is late, few enough to keep overhead low. */
+    static final int CHUNKS_PER_THREAD = 4;
+
+    /** One call of {@link #run}: its range, chunking and progress. A late worker holding an old job finds nothing left. */
+    private static final class Job {
+        final Kernel.RangeBody body;
+        final int n;
+        final int chunks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable failure;
+
+        Job(Kernel.RangeBody body, int n, int chunks) {
+            this.body = body;
+            this.n = n;
+            this.chunks = chunks;
+        }
+
+        /** Claims and runs chunks until none are left; records the first failure. */
+        void work() {
+            int c;
+            while ((c = next.getAndIncrement()) < chunks) {
+                try {
+                    body.run(partStart(n, chunks, c), partStart(n, chunks, c + 1));
+                } catch (Throwable t) {
+                    if (failure == null) {
+                        failure = t;
+                    }
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
+        }
+    }
 
     private final int threads;
     private final Thread[] workers;
-    private final Thread[] waiting;
-    private final AtomicInteger generation = new AtomicInteger();
-    private final AtomicInteger pending = new AtomicInteger();
-    private volatile Kernel.RangeBody body;
-    private volatile int extent;
-    private volatile Throwable failure;
+    private volatile Job job;
     private volatile boolean closed;
-    private volatile Thread caller;
 
     public WorkerPool(int threads) {
         if (threads < 1) {
@@ -29,10 +60,8 @@ public final class WorkerPool implements AutoCloseable {
         }
         this.threads = threads;
         this.workers = new Thread[threads - 1];
-        this.waiting = workers;
         for (int k = 1; k < threads; k++) {
-            final int part = k;
-            Thread t = new Thread(() -> workLoop(part), "leviathan-worker-" + k);
+            Thread t = new Thread(this::workLoop, "leviathan-worker-" + k);
             t.setDaemon(true);
             workers[k - 1] = t;
             t.start();
@@ -43,45 +72,40 @@ public final class WorkerPool implements AutoCloseable {
         return threads;
     }
 
-    /** First index of part {@code k} of {@code n} split into {@code parts}. */
+    /** First index of part {@code k} of {@code n} split into {@code parts} near-equal contiguous parts. */
     public static int partStart(int n, int parts, int k) {
         return (int) ((long) n * k / parts);
     }
 
-    /** Runs body over [0, n), split into {@link #threads()} parts; returns when all are done. */
+    /** How many chunks a range of n is split into on a pool of this size. */
+    public int chunksFor(int n) {
+        return Math.min(n, CHUNKS_PER_THREAD * threads);
+    }
+
+    /** Runs body over [0, n), chunk by chunk on all threads; returns when every chunk is done. */
     public void run(int n, Kernel.RangeBody task) {
+        if (closed) {
+            throw new IllegalStateException("worker pool is closed");
+        }
         if (threads == 1 || n < 2) {
             task.run(0, n);
             return;
         }
-        if (closed) {
-            throw new IllegalStateException("worker pool is closed");
-        }
-        body = task;
-        extent = n;
-        failure = null;
-        caller = Thread.currentThread();
-        pending.set(threads - 1);
-        generation.incrementAndGet();
-        for (Thread w : waiting) {
+        Job j = new Job(task, n, chunksFor(n));
+        job = j;
+        for (Thread w : workers) {
             LockSupport.unpark(w);
         }
-        Throwable own = null;
-        try {
-            task.run(0, partStart(n, threads, 1));
-        } catch (Throwable t) {
-            own = t;
-        }
+        j.work();
         int spins = 0;
-        while (pending.get() != 0) {
+        while (j.done.get() < j.chunks) {
             if (++spins < SPIN_LIMIT) {
                 Thread.onSpinWait();
             } else {
-                LockSupport.parkNanos(this, 50_000);
+                Thread.yield();
             }
         }
-        body = null;
-        Throwable t = own != null ? own : failure;
+        Throwable t = j.failure;
         if (t instanceof RuntimeException) {
             throw (RuntimeException) t;
         }
@@ -93,35 +117,25 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private void workLoop(int part) {
-        int seen = 0;
-        while (true) {
-            int spins = 0;
-            int g;
-            while ((g = generation.get()) == seen) {
-                if (closed) {
-                    return;
+    private void workLoop() {
+        Job seen = null;
+        while (!closed) {
+            Job j = job;
+            if (j == null || j == seen) {
+                int spins = 0;
+                while ((j = job) == seen || j == null) {
+                    if (closed) {
+                        return;
+                    }
+                    if (++spins < SPIN_LIMIT) {
+                        Thread.onSpinWait();
+                    } else {
+                        LockSupport.park(this);
+                    }
                 }
-                if (++spins < SPIN_LIMIT) {
-                    Thread.onSpinWait();
-                } else {
-                    LockSupport.park(this);
-                }
             }
-            seen = g;
-            if (closed) {
-                return;
-            }
-            int n = extent;
-            Kernel.RangeBody task = body;
-            try {
-                task.run(partStart(n, threads, part), partStart(n, threads, part + 1));
-            } catch (Throwable t) {
-                failure = t;
-            }
-            if (pending.decrementAndGet() == 0) {
-                LockSupport.unpark(caller);
-            }
+            seen = j;
+            j.work();
         }
     }
 

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link WorkerPool}: a range is split into {@code threads} contiguous parts that cover [0, n)
- * exactly once, part k being [partStart(k), partStart(k+1)), sizes within one of each other, part 0
- * on the caller; exceptions thrown in any part (a worker's or the caller's) reach the caller, and
+ * exactly once, chunk k being [partStart(k), partStart(k+1)) of chunksFor(n) chunks, sizes within one
+ * of each other; exceptions thrown in any part (a worker's or the caller's) reach the caller, and
  * the pool keeps working afterwards.
  */
 class WorkerPoolTest {
@@ -61,20 +61,42 @@ class WorkerPoolTest {
             }
         }
         if (threads > 1 && n >= 2) {
-            assertEquals(threads, parts.size(), where + ": one part per thread");
-            for (int k = 0; k < threads; k++) {
-                int from = WorkerPool.partStart(n, threads, k), to = WorkerPool.partStart(n, threads, k + 1);
-                assertTrue(to - from == n / threads || to - from == n / threads + 1, where + ": part " + k + " is balanced");
-                assertTrue(parts.stream().anyMatch(p -> p.from() == from && p.to() == to), where + ": part " + k + " is [" + from + ", " + to + ")");
+            int chunks = pool.chunksFor(n);
+            assertEquals(chunks, parts.size(), where + ": one call per chunk");
+            for (int k = 0; k < chunks; k++) {
+                int from = WorkerPool.partStart(n, chunks, k), to = WorkerPool.partStart(n, chunks, k + 1);
+                assertTrue(to - from == n / chunks || to - from == n / chunks + 1, where + ": chunk " + k + " is balanced");
+                assertTrue(parts.stream().anyMatch(p -> p.from() == from && p.to() == to), where + ": chunk " + k + " is [" + from + ", " + to + ")");
             }
-            List<Part> mine = parts.stream().filter(p -> p.thread() == Thread.currentThread()).toList();
-            assertEquals(1, mine.size(), where + ": the caller runs one part");
-            assertEquals(0, mine.get(0).from(), where + ": the caller runs part 0");
-            assertEquals(WorkerPool.partStart(n, threads, 1), mine.get(0).to(), where + ": the caller runs part 0");
-            long distinct = parts.stream().map(Part::thread).distinct().count();
-            assertEquals(threads, distinct, where + ": each part on its own thread");
         } else {
             assertEquals(1, parts.size(), where + ": runs inline as one part");
+        }
+    }
+
+    /** Chunks are claimed, not assigned: a stalled thread's share is taken over by the others. */
+    @Test
+    void aStalledThreadDoesNotHoldUpTheOthers() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            java.util.concurrent.atomic.AtomicInteger callerChunks = new java.util.concurrent.atomic.AtomicInteger();
+            Thread callerThread = Thread.currentThread();
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicBoolean stalled = new java.util.concurrent.atomic.AtomicBoolean();
+            pool.run(8, (from, to) -> {
+                if (Thread.currentThread() == callerThread) {
+                    callerChunks.incrementAndGet();
+                    if (callerChunks.get() == 7) {
+                        release.countDown();
+                    }
+                } else if (stalled.compareAndSet(false, true)) {
+                    try {
+                        // The worker's first chunk waits until the caller has run all the others.
+                        release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            assertTrue(callerChunks.get() >= 7 || !stalled.get(), "the caller took over the stalled worker's chunks: ran " + callerChunks.get());
         }
     }
 

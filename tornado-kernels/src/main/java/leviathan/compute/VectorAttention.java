@@ -1,50 +1,28 @@
 package leviathan.compute;
 
+import static leviathan.compute.VectorRows.axpy;
+import static leviathan.compute.VectorRows.pad;
+import static leviathan.compute.VectorRows.rowTimesTransposed;
+import static leviathan.compute.VectorRows.transpose;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+
+import leviathan.compute.VectorRows.Scratch;
 
 /**
  * The JVM backend's fast causal attention (the same outputs as {@link leviathan.kernels.Attention},
  * which stays the oracle it is tested against). One task per (batch, head) instead of per query
  * row, so K and V can be transposed once per head into scratch: every score row and every
  * value-gradient row then becomes a broadcast-FMA over contiguous memory instead of a chain of
- * scalar dot products (C2 does not vectorise float reductions).
+ * scalar dot products (C2 does not vectorise float reductions). The row primitives and the
+ * per-thread scratch are {@link VectorRows}'.
  */
 final class VectorAttention {
     private VectorAttention() {}
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
-
-    /** Per-thread scratch, grown on first use of a shape and then reused. */
-    private static final class Scratch {
-        float[] transposed = new float[0];   // (D, Tpad): K or V of one head, transposed
-        float[] row = new float[0];          // (Tpad)
-        float[] acc = new float[0];          // (T, D)
-        float[] acc2 = new float[0];         // (T, D)
-
-        void ensure(int T, int D) {
-            int tPad = pad(T);
-            // Each array by its own size: a later shape can need a longer row (larger T) while
-            // D·tPad still fits (smaller D), since this scratch outlives one stage.
-            if (transposed.length < D * tPad) {
-                transposed = new float[D * tPad];
-            }
-            if (row.length < tPad) {
-                row = new float[tPad];
-            }
-            if (acc.length < T * D) {
-                acc = new float[T * D];
-                acc2 = new float[T * D];
-            }
-        }
-    }
-
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
-    private static int pad(int T) {
-        return (T + L - 1) / L * L;
-    }
+    private static final VectorSpecies<Float> S = VectorRows.S;
+    private static final int L = VectorRows.LANES;
 
     /** Stage args as {@link Ops#attentionForward} declares them: out, preatt, att, qkv, T, C, H. */
     static JvmFastKernels.JvmStage forward(Stage s) {
@@ -52,8 +30,7 @@ final class VectorAttention {
         int T = s.intArg(4), C = s.intArg(5), H = s.intArg(6);
         int heads = s.extent[0] / T;
         Kernel.RangeBody body = (from, to) -> {
-            Scratch sc = SCRATCH.get();
-            sc.ensure(T, C / H);
+            Scratch sc = VectorRows.scratch(T, C / H);
             for (int bh = from; bh < to; bh++) {
                 forwardHead(out, pre, att, qkv, T, C, H, bh / H, bh % H, sc);
             }
@@ -67,8 +44,7 @@ final class VectorAttention {
         int T = s.intArg(5), C = s.intArg(6), H = s.intArg(7);
         int heads = s.extent[0] / T;
         Kernel.RangeBody body = (from, to) -> {
-            Scratch sc = SCRATCH.get();
-            sc.ensure(T, C / H);
+            Scratch sc = VectorRows.scratch(T, C / H);
             for (int bh = from; bh < to; bh++) {
                 backwardQueryHead(dqkv, dpre, dout, qkv, att, T, C, H, bh / H, bh % H, sc);
             }
@@ -82,52 +58,12 @@ final class VectorAttention {
         int T = s.intArg(5), C = s.intArg(6), H = s.intArg(7);
         int heads = s.extent[0] / T;
         Kernel.RangeBody body = (from, to) -> {
-            Scratch sc = SCRATCH.get();
-            sc.ensure(T, C / H);
+            Scratch sc = VectorRows.scratch(T, C / H);
             for (int bh = from; bh < to; bh++) {
                 backwardKeyValueHead(dqkv, dpre, dout, qkv, att, T, C, H, bh / H, bh % H, sc);
             }
         };
         return pool -> pool.run(heads, body);
-    }
-
-    /** dst (D, Tpad) = rows of src (T, D) at src[base + t·stride + d], zero past T. */
-    private static void transpose(float[] dst, float[] src, int base, int stride, int T, int D) {
-        int tPad = pad(T);
-        for (int d = 0; d < D; d++) {
-            int o = d * tPad;
-            for (int t = 0; t < T; t++) {
-                dst[o + t] = src[base + t * stride + d];
-            }
-            for (int t = T; t < tPad; t++) {
-                dst[o + t] = 0f;
-            }
-        }
-    }
-
-    /** row[0..n) (n rounded up to whole vectors) = Σ_d x[xOff + d] · tr[d, 0..n). */
-    private static void rowTimesTransposed(float[] row, float[] x, int xOff, float[] tr, int D, int tPad, int n) {
-        for (int c = 0; c < n; c += L) {
-            FloatVector acc = FloatVector.zero(S);
-            for (int d = 0; d < D; d++) {
-                acc = FloatVector.fromArray(S, tr, d * tPad + c).fma(FloatVector.broadcast(S, x[xOff + d]), acc);
-            }
-            acc.intoArray(row, c);
-        }
-    }
-
-    /** y[yOff .. yOff+D) += a · x[xOff .. xOff+D). */
-    private static void axpy(float[] y, int yOff, float a, float[] x, int xOff, int D) {
-        int d = 0;
-        if (D >= L) {
-            FloatVector av = FloatVector.broadcast(S, a);
-            for (; d + L <= D; d += L) {
-                FloatVector.fromArray(S, x, xOff + d).fma(av, FloatVector.fromArray(S, y, yOff + d)).intoArray(y, yOff + d);
-            }
-        }
-        for (; d < D; d++) {
-            y[yOff + d] += a * x[xOff + d];
-        }
     }
 
     private static void forwardHead(FloatSlice out, FloatSlice pre, FloatSlice att, FloatSlice qkvS,
@@ -145,15 +81,16 @@ final class VectorAttention {
             int pr = pre.offset + head + t * T;
             int ar = att.offset + head + t * T;
             float max = -Float.MAX_VALUE;
+            for (int j = 0; j < n; j++) {
+                row[j] = row[j] * scale;
+            }
             for (int j = 0; j <= t; j++) {
-                float s = row[j] * scale;
-                pre.array[pr + j] = s;
-                max = Math.max(max, s);
+                pre.array[pr + j] = row[j];
+                max = Math.max(max, row[j]);
             }
-            // exp over whole vectors (lanes past t are computed and ignored): scalar Math.exp was the bottleneck.
-            for (int c = 0; c < n; c += L) {
-                VectorMath.exp(FloatVector.fromArray(S, row, c).mul(scale).sub(max)).intoArray(row, c);
-            }
+            // exp over whole vectors (lanes past t are computed and ignored): scalar Math.exp was the
+            // bottleneck. Out of line, in VectorRows, so that C2's inlining budget for this method holds.
+            VectorRows.expRow(row, n, max);
             float sum = 0f;
             for (int j = 0; j <= t; j++) {
                 float e = row[j];

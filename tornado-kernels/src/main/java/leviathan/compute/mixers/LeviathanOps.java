@@ -15,7 +15,8 @@ import leviathan.kernels.Leviathan;
  * <p>The two lag correlations (S from A, dA from dS) and the lag-weight gradient have an FFT
  * variant ({@link LeviathanFft}); the JVM backend's fast mode takes it where
  * {@link LeviathanFft#faster} says the FFT beats the direct sum (long lag windows), and the
- * plain body everywhere else.
+ * direct sum everywhere else. The row kernels have Vector API variants ({@link LeviathanVector}),
+ * one task per (batch, head), which fast mode always takes.
  */
 public final class LeviathanOps {
     private LeviathanOps() {}
@@ -97,12 +98,17 @@ public final class LeviathanOps {
     });
 
     static {
+        // The direct lag correlations of LeviathanVector equal the plain bodies bit for bit.
         JvmFastKernels.register(LAG_CORRELATE, s -> LeviathanFft.faster(s.intArg(3), s.intArg(5))
-                ? LeviathanFft.lagCorrelate(s) : JvmFastKernels.plain(s));
+                ? LeviathanFft.lagCorrelate(s) : LeviathanVector.lagCorrelate(s));
         JvmFastKernels.register(LAG_CORRELATE_BACKWARD, s -> LeviathanFft.faster(s.intArg(3), s.intArg(5))
-                ? LeviathanFft.lagCorrelateBackward(s) : JvmFastKernels.plain(s));
+                ? LeviathanFft.lagCorrelateBackward(s) : LeviathanVector.lagCorrelateBackward(s));
         JvmFastKernels.register(LAG_WEIGHT_BACKWARD, s -> LeviathanFft.faster(s.intArg(4), s.intArg(6))
                 ? LeviathanFft.lagWeightBackward(s) : JvmFastKernels.plain(s));
+        JvmFastKernels.register(BASE_SCORES, LeviathanVector::baseScores);
+        JvmFastKernels.register(SOFTMAX_VALUES, LeviathanVector::softmaxValues);
+        JvmFastKernels.register(SCORES_BACKWARD, LeviathanVector::scoresBackward);
+        JvmFastKernels.register(QUERY_BACKWARD, LeviathanVector::queryBackward);
     }
 
     static void checkHeads(String name, int B, int T, int C, int H) {

@@ -1,0 +1,120 @@
+package leviathan.compute;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Per-head row primitives of the JVM backend's fast score-map mixers ({@link VectorAttention} and
+ * the fast variants of other mixers, e.g. {@code leviathan.compute.mixers.LeviathanVector}): one
+ * task per (batch, head) transposes K or V of that head once into per-thread scratch, after which
+ * every score row is a broadcast-FMA over contiguous memory ({@link #rowTimesTransposed}) and every
+ * value row an {@link #axpy} (C2 does not vectorise float dot-product reductions).
+ *
+ * <p>All of these are exact functions of their inputs (no lanewise transcendental: {@link #expRow} uses
+ * {@link VectorMath#exp}), and each head runs on one thread, so results do not depend on the thread
+ * count or on what the JIT has compiled.
+ */
+public final class VectorRows {
+    private VectorRows() {}
+
+    public static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Lanes per vector. */
+    public static final int LANES = S.length();
+
+    /** Per-thread scratch, grown on first use of a shape and then reused. */
+    public static final class Scratch {
+        public float[] transposed = new float[0];   // (D, Tpad): K or V of one head, transposed
+        public float[] row = new float[0];          // (Tpad)
+        public float[] acc = new float[0];          // (T, D)
+        public float[] acc2 = new float[0];         // (T, D)
+
+        Scratch() {}
+
+        public void ensure(int T, int D) {
+            int tPad = pad(T);
+            // Each array by its own size: a later shape can need a longer row (larger T) while
+            // D·tPad still fits (smaller D), since this scratch outlives one stage.
+            if (transposed.length < D * tPad) {
+                transposed = new float[D * tPad];
+            }
+            if (row.length < tPad) {
+                row = new float[tPad];
+            }
+            if (acc.length < T * D) {
+                acc = new float[T * D];
+                acc2 = new float[T * D];
+            }
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** The calling thread's scratch, grown to hold shape (T, D). Not reentrant: one head at a time per thread. */
+    public static Scratch scratch(int T, int D) {
+        Scratch sc = SCRATCH.get();
+        sc.ensure(T, D);
+        return sc;
+    }
+
+    /** T rounded up to whole vectors. */
+    public static int pad(int T) {
+        return (T + LANES - 1) / LANES * LANES;
+    }
+
+    /** Entries of row t (0..t live) rounded up to whole vectors, at most {@code pad(T)}. */
+    public static int live(int t, int tPad) {
+        return Math.min(tPad, (t + LANES) / LANES * LANES);
+    }
+
+    /** dst (D, Tpad) = rows of src (T, D) at src[base + t·stride + d], zero past T. */
+    public static void transpose(float[] dst, float[] src, int base, int stride, int T, int D) {
+        int tPad = pad(T);
+        for (int d = 0; d < D; d++) {
+            int o = d * tPad;
+            for (int t = 0; t < T; t++) {
+                dst[o + t] = src[base + t * stride + d];
+            }
+            for (int t = T; t < tPad; t++) {
+                dst[o + t] = 0f;
+            }
+        }
+    }
+
+    /** row[0..n) (n rounded up to whole vectors) = Σ_d x[xOff + d] · tr[d, 0..n). */
+    public static void rowTimesTransposed(float[] row, float[] x, int xOff, float[] tr, int D, int tPad, int n) {
+        for (int c = 0; c < n; c += LANES) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int d = 0; d < D; d++) {
+                acc = FloatVector.fromArray(S, tr, d * tPad + c).fma(FloatVector.broadcast(S, x[xOff + d]), acc);
+            }
+            acc.intoArray(row, c);
+        }
+    }
+
+    /** y[yOff .. yOff+D) += a · x[xOff .. xOff+D). */
+    public static void axpy(float[] y, int yOff, float a, float[] x, int xOff, int D) {
+        int d = 0;
+        if (D >= LANES) {
+            FloatVector av = FloatVector.broadcast(S, a);
+            for (; d + LANES <= D; d += LANES) {
+                FloatVector.fromArray(S, x, xOff + d).fma(av, FloatVector.fromArray(S, y, yOff + d)).intoArray(y, yOff + d);
+            }
+        }
+        for (; d < D; d++) {
+            y[yOff + d] += a * x[xOff + d];
+        }
+    }
+
+    /**
+     * row[c] = e^(row[c] − shift) for c in [0, n), n a whole number of vectors, by the deterministic
+     * {@link VectorMath#exp} (never the Vector API's lanewise EXP, whose rounding depends on what the
+     * JIT has compiled). A method of its own, over an array: its body is large once inlined (with
+     * 512-bit vectors) and, inlined into an already large row loop, could push C2 past its node
+     * budget, leaving vectors boxed; across this call only an array passes.
+     */
+    public static void expRow(float[] row, int n, float shift) {
+        for (int c = 0; c < n; c += LANES) {
+            VectorMath.exp(FloatVector.fromArray(S, row, c).sub(shift)).intoArray(row, c);
+        }
+    }
+}

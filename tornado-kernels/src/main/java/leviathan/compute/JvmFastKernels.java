@@ -26,6 +26,8 @@ public final class JvmFastKernels {
                 s.extent[0], s.intArg(3), s.intArg(4))::run);
         FAST.put(CoreKernels.MATMUL_BACKWARD_WEIGHT, s -> VectorGemm.backwardWeight(s.floats(0), s.floats(1), s.floats(2),
                 s.intArg(3), s.intArg(4), s.intArg(5))::run);
+        FAST.put(CoreKernels.MATMUL_BACKWARD_BIAS, VectorColumns::matmulBackwardBias);
+        FAST.put(CoreKernels.LAYERNORM_BACKWARD_PARAMS, VectorColumns::layerNormBackwardParams);
         FAST.put(CoreKernels.GELU_FORWARD, VectorElementwise::geluForward);
         FAST.put(CoreKernels.GELU_BACKWARD, VectorElementwise::geluBackward);
         FAST.put(CoreKernels.ADAMW_UPDATE, VectorElementwise::adamw);

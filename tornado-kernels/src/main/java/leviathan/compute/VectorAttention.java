@@ -1,9 +1,9 @@
 package leviathan.compute;
 
-import static leviathan.compute.VectorRows.axpy;
 import static leviathan.compute.VectorRows.pad;
 import static leviathan.compute.VectorRows.rowTimesTransposed;
 import static leviathan.compute.VectorRows.transpose;
+import static leviathan.compute.VectorRows.weightedRowSum;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -103,10 +103,9 @@ final class VectorAttention {
                 out.array[o + d] = 0f;
             }
             for (int j = 0; j <= t; j++) {
-                float p = att.array[ar + j] * inv;
-                att.array[ar + j] = p;
-                axpy(out.array, o, p, qkv, base + j * C3 + 2 * C + h * D, D);
+                att.array[ar + j] = att.array[ar + j] * inv;
             }
+            weightedRowSum(out.array, o, att.array, ar, 1, 1f, qkv, base + 2 * C + h * D, C3, t + 1, D);
         }
     }
 
@@ -130,10 +129,9 @@ final class VectorAttention {
             }
             int dq = dqkv.offset + (b * T + t) * C3 + h * D;
             for (int j = 0; j <= t; j++) {
-                float g = att.array[ar + j] * (row[j] - dot);
-                dpre.array[dr + j] = g;
-                axpy(dqkv.array, dq, g * scale, qkv, base + j * C3 + C + h * D, D);
+                dpre.array[dr + j] = att.array[ar + j] * (row[j] - dot);
             }
+            weightedRowSum(dqkv.array, dq, dpre.array, dr, 1, scale, qkv, base + C + h * D, C3, t + 1, D);
         }
     }
 
@@ -147,15 +145,12 @@ final class VectorAttention {
         java.util.Arrays.fill(dk, 0, T * D, 0f);
         java.util.Arrays.fill(dv, 0, T * D, 0f);
         int head = (b * H + h) * T * T;
-        for (int t = 0; t < T; t++) {
-            int dr = dpre.offset + head + t * T;
-            int ar = att.offset + head + t * T;
-            int q = base + t * C3 + h * D;
-            int g = dout.offset + (b * T + t) * C + h * D;
-            for (int j = 0; j <= t; j++) {
-                axpy(dk, j * D, dpre.array[dr + j] * scale, qkv, q, D);
-                axpy(dv, j * D, att.array[ar + j], dout.array, g, D);
-            }
+        // Key row j gathers the queries t ≥ j that saw it: column j of the score maps, t ascending.
+        for (int j = 0; j < T; j++) {
+            int count = T - j;
+            weightedRowSum(dk, j * D, dpre.array, dpre.offset + head + j * T + j, T, scale, qkv, base + j * C3 + h * D, C3, count, D);
+            weightedRowSum(dv, j * D, att.array, att.offset + head + j * T + j, T, 1f,
+                    dout.array, dout.offset + (b * T + j) * C + h * D, C, count, D);
         }
         for (int j = 0; j < T; j++) {
             int k = dqkv.offset + (b * T + j) * C3 + C + h * D;

@@ -26,14 +26,7 @@ final class VectorElementwise {
     static JvmFastKernels.JvmStage geluForward(Stage s) {
         FloatSlice out = s.floats(0), inp = s.floats(1);
         int n = s.extent[0];
-        Kernel.RangeBody body = (from, to) -> {
-            for (int i = from; i < to; i += S.length()) {
-                VectorMask<Float> live = S.indexInRange(i, to);
-                FloatVector x = FloatVector.fromArray(S, inp.array, inp.offset + i, live);
-                FloatVector u = x.mul(x).mul(x).mul(CUBE).add(x).mul(SQRT_2_OVER_PI);
-                x.mul(0.5f).mul(VectorMath.tanh(u).add(1f)).intoArray(out.array, out.offset + i, live);
-            }
-        };
+        Kernel.RangeBody body = (from, to) -> geluForwardRange(out.array, out.offset, inp.array, inp.offset, from, to);
         return pool -> pool.run(n, body);
     }
 
@@ -41,21 +34,36 @@ final class VectorElementwise {
     static JvmFastKernels.JvmStage geluBackward(Stage s) {
         FloatSlice dinp = s.floats(0), inp = s.floats(1), dout = s.floats(2);
         int n = s.extent[0];
-        Kernel.RangeBody body = (from, to) -> {
-            for (int i = from; i < to; i += S.length()) {
-                VectorMask<Float> live = S.indexInRange(i, to);
-                FloatVector x = FloatVector.fromArray(S, inp.array, inp.offset + i, live);
-                FloatVector x2 = x.mul(x);
-                FloatVector th = VectorMath.tanh(x2.mul(x).mul(CUBE).add(x).mul(SQRT_2_OVER_PI));
-                FloatVector sech2 = th.mul(th).neg().add(1f);
-                FloatVector du = x2.mul(3f * CUBE).add(1f).mul(SQRT_2_OVER_PI);
-                FloatVector grad = th.add(1f).mul(0.5f).add(x.mul(0.5f).mul(sech2).mul(du));
-                FloatVector g = FloatVector.fromArray(S, dout.array, dout.offset + i, live);
-                FloatVector prior = FloatVector.fromArray(S, dinp.array, dinp.offset + i, live);
-                grad.mul(g).add(prior).intoArray(dinp.array, dinp.offset + i, live);
-            }
-        };
+        Kernel.RangeBody body = (from, to) -> geluBackwardRange(dinp.array, dinp.offset, inp.array, inp.offset, dout.array, dout.offset, from, to);
         return pool -> pool.run(n, body);
+    }
+
+    // The loops live in their own small static methods, each a compilation root of its own: inlined
+    // into the stage's lambda together with VectorMath, they overran C2's inlining budget on some runs
+    // (vectors then stay boxed objects, 5–10× slower).
+
+    static void geluForwardRange(float[] out, int outOff, float[] inp, int inpOff, int from, int to) {
+        for (int i = from; i < to; i += S.length()) {
+            VectorMask<Float> live = S.indexInRange(i, to);
+            FloatVector x = FloatVector.fromArray(S, inp, inpOff + i, live);
+            FloatVector u = x.mul(x).mul(x).mul(CUBE).add(x).mul(SQRT_2_OVER_PI);
+            x.mul(0.5f).mul(VectorMath.tanh(u).add(1f)).intoArray(out, outOff + i, live);
+        }
+    }
+
+    static void geluBackwardRange(float[] dinp, int dinpOff, float[] inp, int inpOff, float[] dout, int doutOff, int from, int to) {
+        for (int i = from; i < to; i += S.length()) {
+            VectorMask<Float> live = S.indexInRange(i, to);
+            FloatVector x = FloatVector.fromArray(S, inp, inpOff + i, live);
+            FloatVector x2 = x.mul(x);
+            FloatVector th = VectorMath.tanh(x2.mul(x).mul(CUBE).add(x).mul(SQRT_2_OVER_PI));
+            FloatVector sech2 = th.mul(th).neg().add(1f);
+            FloatVector du = x2.mul(3f * CUBE).add(1f).mul(SQRT_2_OVER_PI);
+            FloatVector grad = th.add(1f).mul(0.5f).add(x.mul(0.5f).mul(sech2).mul(du));
+            FloatVector g = FloatVector.fromArray(S, dout, doutOff + i, live);
+            FloatVector prior = FloatVector.fromArray(S, dinp, dinpOff + i, live);
+            grad.mul(g).add(prior).intoArray(dinp, dinpOff + i, live);
+        }
     }
 
     /** Args as {@link Ops#adamw}: params, grads, m, v, scalars, weightDecay. */

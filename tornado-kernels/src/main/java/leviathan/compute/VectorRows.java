@@ -117,4 +117,33 @@ public final class VectorRows {
             VectorMath.exp(FloatVector.fromArray(S, row, c).sub(shift)).intoArray(row, c);
         }
     }
+
+    /**
+     * y[yOff + d] += Σ_{i < count} (w[wOff + i·wStride]·wScale)·x[xOff + i·xStride + d] for d < D, summed
+     * over i in order with the accumulator held in registers, one vector of d at a time. Each lane sees
+     * exactly the sequence of fused multiply-adds that {@code count} calls of {@link #axpy} would apply
+     * (and the tail the same scalar multiply-adds), so the result is bit-identical to that loop,
+     * without its store-to-load dependency through y between consecutive i.
+     */
+    public static void weightedRowSum(float[] y, int yOff, float[] w, int wOff, int wStride, float wScale,
+                                      float[] x, int xOff, int xStride, int count, int D) {
+        int d = 0;
+        if (D >= LANES) {
+            for (; d + LANES <= D; d += LANES) {
+                FloatVector acc = FloatVector.fromArray(S, y, yOff + d);
+                for (int i = 0; i < count; i++) {
+                    FloatVector a = FloatVector.broadcast(S, w[wOff + i * wStride] * wScale);
+                    acc = FloatVector.fromArray(S, x, xOff + i * xStride + d).fma(a, acc);
+                }
+                acc.intoArray(y, yOff + d);
+            }
+        }
+        for (; d < D; d++) {
+            float acc = y[yOff + d];
+            for (int i = 0; i < count; i++) {
+                acc += (w[wOff + i * wStride] * wScale) * x[xOff + i * xStride + d];
+            }
+            y[yOff + d] = acc;
+        }
+    }
 }

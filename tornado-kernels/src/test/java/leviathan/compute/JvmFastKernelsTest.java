@@ -65,7 +65,7 @@ class JvmFastKernelsTest {
                 CoreKernels.MATMUL_BACKWARD_WEIGHT.name, CoreKernels.ATTENTION_FORWARD.name,
                 CoreKernels.ATTENTION_BACKWARD_QUERY.name, CoreKernels.ATTENTION_BACKWARD_KEY_VALUE.name,
                 CoreKernels.GELU_FORWARD.name, CoreKernels.GELU_BACKWARD.name, CoreKernels.ADAMW_UPDATE.name,
-                CoreKernels.FILL.name)), withFast,
+                CoreKernels.FILL.name, CoreKernels.MATMUL_BACKWARD_BIAS.name, CoreKernels.LAYERNORM_BACKWARD_PARAMS.name)), withFast,
                 "a fast variant was added or removed: test it against its plain body here");
     }
 

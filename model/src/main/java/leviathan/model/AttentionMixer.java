@@ -22,12 +22,7 @@ public final class AttentionMixer implements Mixer {
 
     @Override
     public List<ParamSpec> parameters(String prefix) {
-        int C = config.width;
-        return List.of(
-                ParamSpec.weight(prefix + "c_attn.weight", 3 * C, C, Gpt.INIT_STD),
-                ParamSpec.bias(prefix + "c_attn.bias", 3 * C),
-                ParamSpec.weight(prefix + "c_proj.weight", C, C, Gpt.residualStd(config)),
-                ParamSpec.bias(prefix + "c_proj.bias", C));
+        return Layers.qkvAndProjection(prefix, config);
     }
 
     @Override

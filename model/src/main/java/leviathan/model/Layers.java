@@ -8,6 +8,20 @@ import leviathan.compute.Ops;
 public final class Layers {
     private Layers() {}
 
+    /**
+     * The tensors of GPT-2's attention projections, shared by every mixer that starts from
+     * [Q K V] = u·Wqkv + bqkv and ends with concat·Wo + bo (SPEC 2): c_attn (C → 3C) and c_proj (C → C,
+     * with the scaled residual init).
+     */
+    public static java.util.List<ParamSpec> qkvAndProjection(String prefix, ModelConfig config) {
+        int C = config.width;
+        return java.util.List.of(
+                ParamSpec.weight(prefix + "c_attn.weight", 3 * C, C, Gpt.INIT_STD),
+                ParamSpec.bias(prefix + "c_attn.bias", 3 * C),
+                ParamSpec.weight(prefix + "c_proj.weight", C, C, Gpt.residualStd(config)),
+                ParamSpec.bias(prefix + "c_proj.bias", C));
+    }
+
     /** out (BT, OC) = inp (BT, C) · w (OC, C)ᵀ + b. */
     public static void linearForward(Graph g, String name, FloatSlice out, FloatSlice inp, FloatSlice w, FloatSlice b,
                                      int BT, int C, int OC) {

@@ -7,7 +7,6 @@ import leviathan.compute.BlockLayout;
 import leviathan.compute.Graph;
 import leviathan.compute.Ops;
 import leviathan.compute.mixers.LeviathanOps;
-import leviathan.model.Gpt;
 import leviathan.model.Layers;
 import leviathan.model.Mixer;
 import leviathan.model.MixerContext;
@@ -49,23 +48,20 @@ public final class LeviathanMixer implements Mixer {
 
     @Override
     public List<ParamSpec> parameters(String prefix) {
-        int C = config.width, H = config.heads, L = lags;
+        int H = config.heads, L = lags;
         // lag_weight is not decayed: weight decay pulls g towards 0, i.e. towards all-zero scores
         // (uniform attention), not towards its neutral value e_0 (plain attention). Like a
         // LayerNorm gain, it is a per-head scale of the scores, not a weight matrix.
         // Declared last, and drawing nothing from the generator, so the tensors shared with
         // attention get the same initial values under the same seed.
-        return List.of(
-                ParamSpec.weight(prefix + "c_attn.weight", 3 * C, C, Gpt.INIT_STD),
-                ParamSpec.bias(prefix + "c_attn.bias", 3 * C),
-                ParamSpec.weight(prefix + "c_proj.weight", C, C, Gpt.residualStd(config)),
-                ParamSpec.bias(prefix + "c_proj.bias", C),
-                ParamSpec.custom(prefix + "lag_weight", new int[] {H, L}, false, (data, offset, length, rng) -> {
-                    Arrays.fill(data, offset, offset + length, 0f);
-                    for (int h = 0; h < H; h++) {
-                        data[offset + h * L] = 1f;
-                    }
-                }));
+        List<ParamSpec> specs = new java.util.ArrayList<>(Layers.qkvAndProjection(prefix, config));
+        specs.add(ParamSpec.custom(prefix + "lag_weight", new int[] {H, L}, false, (data, offset, length, rng) -> {
+            Arrays.fill(data, offset, offset + length, 0f);
+            for (int h = 0; h < H; h++) {
+                data[offset + h * L] = 1f;
+            }
+        }));
+        return specs;
     }
 
     @Override

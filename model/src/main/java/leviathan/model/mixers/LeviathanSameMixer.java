@@ -6,7 +6,6 @@ import leviathan.compute.BlockLayout;
 import leviathan.compute.Graph;
 import leviathan.compute.Ops;
 import leviathan.compute.mixers.LeviathanSameOps;
-import leviathan.model.Gpt;
 import leviathan.model.Layers;
 import leviathan.model.Mixer;
 import leviathan.model.MixerContext;
@@ -46,12 +45,7 @@ public final class LeviathanSameMixer implements Mixer {
 
     @Override
     public List<ParamSpec> parameters(String prefix) {
-        int C = config.width;
-        return List.of(
-                ParamSpec.weight(prefix + "c_attn.weight", 3 * C, C, Gpt.INIT_STD),
-                ParamSpec.bias(prefix + "c_attn.bias", 3 * C),
-                ParamSpec.weight(prefix + "c_proj.weight", C, C, Gpt.residualStd(config)),
-                ParamSpec.bias(prefix + "c_proj.bias", C));
+        return Layers.qkvAndProjection(prefix, config);
     }
 
     @Override

@@ -10,7 +10,6 @@ import leviathan.compute.BlockLayout;
 import leviathan.compute.FloatSlice;
 import leviathan.compute.Graph;
 import leviathan.compute.mixers.PerformerOps;
-import leviathan.model.Gpt;
 import leviathan.model.Layers;
 import leviathan.model.Mixer;
 import leviathan.model.MixerContext;
@@ -68,14 +67,11 @@ public final class PerformerMixer implements Mixer {
 
     @Override
     public List<ParamSpec> parameters(String prefix) {
-        int C = config.width, H = config.heads, D = config.headSize(), m = features;
-        return List.of(
-                ParamSpec.weight(prefix + "c_attn.weight", 3 * C, C, Gpt.INIT_STD),
-                ParamSpec.bias(prefix + "c_attn.bias", 3 * C),
-                ParamSpec.weight(prefix + "c_proj.weight", C, C, Gpt.residualStd(config)),
-                ParamSpec.bias(prefix + "c_proj.bias", C),
-                ParamSpec.buffer(prefix + "features", new int[] {H, m, D},
-                        (data, offset, length, rng) -> drawOrthogonalFeatures(data, offset, H, m, D, rng)));
+        int H = config.heads, D = config.headSize(), m = features;
+        List<ParamSpec> specs = new java.util.ArrayList<>(Layers.qkvAndProjection(prefix, config));
+        specs.addAll(List.of(ParamSpec.buffer(prefix + "features", new int[] {H, m, D},
+                        (data, offset, length, rng) -> drawOrthogonalFeatures(data, offset, H, m, D, rng))));
+        return specs;
     }
 
     @Override

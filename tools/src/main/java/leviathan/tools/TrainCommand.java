@@ -223,7 +223,8 @@ final class TrainCommand implements Main.Command {
         System.out.println("memory: ~" + Cli.bytes(mem) + " (parameters, gradients, AdamW moments " + Cli.bytes(model.stateBytes())
                 + "; activations and their gradients " + Cli.bytes(trainer.workspace().activationBytes()) + ")");
         System.out.println("training: batch " + cfg.batchSize + " x " + model.config.contextLength + " tokens, " + cfg.steps
-                + " steps, lr " + cfg.learningRate + " -> " + cfg.minLearningRate + " (warm-up " + cfg.warmupSteps + "), seed " + cfg.seed
+                + " steps, lr " + String.format(java.util.Locale.ROOT, "%.2g -> %.2g", cfg.learningRate, cfg.minLearningRate)
+                + " (warm-up " + cfg.warmupSteps + "), seed " + cfg.seed
                 + " | backend " + backend.name() + " | run dir " + outDir);
     }
 }

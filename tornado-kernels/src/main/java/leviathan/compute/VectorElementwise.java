@@ -11,9 +11,9 @@ import leviathan.kernels.StepScalars;
 /**
  * Fast JVM variants of the elementwise stages, tested against the plain bodies (JvmFastKernelsTest).
  * The plain bodies call Math.exp once per element (no JIT intrinsic vectorises it); these use
- * {@link VectorMath}'s deterministic vector tanh. Every element goes through the vector
- * path (masked at the ends of a thread's range), so the result does not depend on how the range
- * is split: bit-identical for any thread count.
+ * {@link VectorMath}'s deterministic vector tanh. Every element goes through the same vector
+ * operations (the last partial vector of a range masked), so the result does not depend on how
+ * the range is split: bit-identical for any thread count.
  */
 final class VectorElementwise {
     private VectorElementwise() {}
@@ -43,27 +43,44 @@ final class VectorElementwise {
     // (vectors then stay boxed objects, 5–10× slower).
 
     static void geluForwardRange(float[] out, int outOff, float[] inp, int inpOff, int from, int to) {
-        for (int i = from; i < to; i += S.length()) {
+        int i = from;
+        for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
+            FloatVector x = FloatVector.fromArray(S, inp, inpOff + i);
+            geluForward(x).intoArray(out, outOff + i);
+        }
+        if (i < to) {
             VectorMask<Float> live = S.indexInRange(i, to);
-            FloatVector x = FloatVector.fromArray(S, inp, inpOff + i, live);
-            FloatVector u = x.mul(x).mul(x).mul(CUBE).add(x).mul(SQRT_2_OVER_PI);
-            x.mul(0.5f).mul(VectorMath.tanh(u).add(1f)).intoArray(out, outOff + i, live);
+            geluForward(FloatVector.fromArray(S, inp, inpOff + i, live)).intoArray(out, outOff + i, live);
         }
     }
 
+    private static FloatVector geluForward(FloatVector x) {
+        FloatVector u = x.mul(x).mul(x).mul(CUBE).add(x).mul(SQRT_2_OVER_PI);
+        return x.mul(0.5f).mul(VectorMath.tanh(u).add(1f));
+    }
+
     static void geluBackwardRange(float[] dinp, int dinpOff, float[] inp, int inpOff, float[] dout, int doutOff, int from, int to) {
-        for (int i = from; i < to; i += S.length()) {
-            VectorMask<Float> live = S.indexInRange(i, to);
-            FloatVector x = FloatVector.fromArray(S, inp, inpOff + i, live);
-            FloatVector x2 = x.mul(x);
-            FloatVector th = VectorMath.tanh(x2.mul(x).mul(CUBE).add(x).mul(SQRT_2_OVER_PI));
-            FloatVector sech2 = th.mul(th).neg().add(1f);
-            FloatVector du = x2.mul(3f * CUBE).add(1f).mul(SQRT_2_OVER_PI);
-            FloatVector grad = th.add(1f).mul(0.5f).add(x.mul(0.5f).mul(sech2).mul(du));
-            FloatVector g = FloatVector.fromArray(S, dout, doutOff + i, live);
-            FloatVector prior = FloatVector.fromArray(S, dinp, dinpOff + i, live);
-            grad.mul(g).add(prior).intoArray(dinp, dinpOff + i, live);
+        int i = from;
+        for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
+            FloatVector grad = geluDerivative(FloatVector.fromArray(S, inp, inpOff + i));
+            FloatVector g = FloatVector.fromArray(S, dout, doutOff + i);
+            grad.mul(g).add(FloatVector.fromArray(S, dinp, dinpOff + i)).intoArray(dinp, dinpOff + i);
         }
+        if (i < to) {
+            VectorMask<Float> live = S.indexInRange(i, to);
+            FloatVector grad = geluDerivative(FloatVector.fromArray(S, inp, inpOff + i, live));
+            FloatVector g = FloatVector.fromArray(S, dout, doutOff + i, live);
+            grad.mul(g).add(FloatVector.fromArray(S, dinp, dinpOff + i, live)).intoArray(dinp, dinpOff + i, live);
+        }
+    }
+
+    /** gelu'(x), the same operations as {@link leviathan.kernels.Gelu#backward} in vector form. */
+    private static FloatVector geluDerivative(FloatVector x) {
+        FloatVector x2 = x.mul(x);
+        FloatVector th = VectorMath.tanh(x2.mul(x).mul(CUBE).add(x).mul(SQRT_2_OVER_PI));
+        FloatVector sech2 = th.mul(th).neg().add(1f);
+        FloatVector du = x2.mul(3f * CUBE).add(1f).mul(SQRT_2_OVER_PI);
+        return th.add(1f).mul(0.5f).add(x.mul(0.5f).mul(sech2).mul(du));
     }
 
     /** Args as {@link Ops#adamw}: params, grads, m, v, scalars, weightDecay. */

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import leviathan.compute.Backend;
@@ -251,9 +250,5 @@ public final class Trainer {
         TrainingCheckpoint.save(outDir, model, tokenizer.vocab(), new TrainingCheckpoint.State(step, rng.state(), cfg.toMap()), meta);
         savedStep = step;
         log.saved(step, outDir);
-    }
-
-    static String fmt(String pattern, Object... args) {
-        return String.format(Locale.ROOT, pattern, args);
     }
 }

@@ -33,6 +33,35 @@ final class Fixtures {
         return sb.substring(0, n);
     }
 
+    /** Swallows a trainer's console output in tests that only look at its results. */
+    static final java.io.PrintStream QUIET = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+
+    /** The three-line repetitive text the mixer training tests learn (a short, easy vocabulary). */
+    static String threeLineText(int n) {
+        String[] lines = {"the cat sat on the mat.\n", "a dog ran to the big red barn.\n", "we sing when the sun is up.\n"};
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; sb.length() < n; i++) {
+            sb.append(lines[i % lines.length]);
+        }
+        return sb.substring(0, n);
+    }
+
+    /** The mixer training tests' settings: batch 4, no evaluation or samples, lr 1e-2 → 1e-3, the given seed. */
+    static TrainConfig mixerTrain(int steps, long seed) {
+        TrainConfig c = new TrainConfig();
+        c.batchSize = 4;
+        c.steps = steps;
+        c.learningRate = 1e-2f;
+        c.minLearningRate = 1e-3f;
+        c.warmupSteps = 5;
+        c.evalInterval = 0;
+        c.evalIters = 2;
+        c.logInterval = 1000;
+        c.sampleChars = 0;
+        c.seed = seed;
+        return c;
+    }
+
     /** 2 layers, 2 heads, width 16, context 8. */
     static ModelConfig tinyModel(int vocab) {
         return new ModelConfig(vocab, 8, 2, 2, 16, "attention", Map.of());

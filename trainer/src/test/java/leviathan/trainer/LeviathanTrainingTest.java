@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -32,30 +30,9 @@ import leviathan.model.Rng;
  * result: it leaks.
  */
 class LeviathanTrainingTest {
-    private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
-
-    static String text(int n) {
-        String[] lines = {"the cat sat on the mat.\n", "a dog ran to the big red barn.\n", "we sing when the sun is up.\n"};
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; sb.length() < n; i++) {
-            sb.append(lines[i % lines.length]);
-        }
-        return sb.substring(0, n);
-    }
 
     static TrainConfig train(int steps) {
-        TrainConfig c = new TrainConfig();
-        c.batchSize = 4;
-        c.steps = steps;
-        c.learningRate = 1e-2f;
-        c.minLearningRate = 1e-3f;
-        c.warmupSteps = 5;
-        c.evalInterval = 0;
-        c.evalIters = 2;
-        c.logInterval = 1000;
-        c.sampleChars = 0;
-        c.seed = 777;
-        return c;
+        return Fixtures.mixerTrain(steps, 777);
     }
 
     static Map<String, String> options(int lags) {
@@ -66,7 +43,7 @@ class LeviathanTrainingTest {
         Tokenizer tok = Tokenizer.fromText(text);
         Gpt model = new Gpt(new ModelConfig(tok.size(), 16, 2, 2, 32, mixer, options(lags)));
         model.initialise(cfg.seed);
-        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, outDir, QUIET, new Rng(cfg.seed), 0,
+        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, outDir, Fixtures.QUIET, new Rng(cfg.seed), 0,
                 Map.of("causal", Boolean.toString(model.mixer.causal())));
     }
 
@@ -75,7 +52,7 @@ class LeviathanTrainingTest {
     @CsvSource({"leviathan,4", "leviathan-same,0"})
     void lossFallsOnARepetitiveText(String mixer, int lags) throws IOException {
         try (Backend backend = new JvmBackend(2, true, new Profiler())) {
-            Trainer trainer = newRun(text(3000), mixer, lags, train(80), backend, null);
+            Trainer trainer = newRun(Fixtures.threeLineText(3000), mixer, lags, train(80), backend, null);
             Trainer.Result r = trainer.run(0);
             assertEquals(Trainer.Outcome.COMPLETED, r.outcome);
             double first = mean(r.losses.subList(0, 10)), last = mean(r.losses.subList(70, 80));
@@ -105,7 +82,7 @@ class LeviathanTrainingTest {
     @ParameterizedTest(name = "{0} lags={1}")
     @CsvSource({"leviathan,3", "leviathan,16", "leviathan-same,0"})
     void resumeIsBitExact(String mixer, int lags, @TempDir Path dir) throws IOException {
-        String text = text(3000);
+        String text = Fixtures.threeLineText(3000);
         TrainConfig cfg = train(16);
         int stopAt = 7;
         try (Backend backend = new JvmBackend(2, false, new Profiler())) {
@@ -135,7 +112,7 @@ class LeviathanTrainingTest {
         Rng rng = new Rng(0);
         rng.setState(state.rngState);
         Tokenizer tok = new Tokenizer(loaded.vocab);
-        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, dir, QUIET, rng, state.step,
+        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, dir, Fixtures.QUIET, rng, state.step,
                 Map.of("causal", Boolean.toString(model.mixer.causal())));
     }
 }

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -33,44 +31,23 @@ import leviathan.model.mixers.PerformerMixer;
  * checkpoint; each redraw depends only on the run seed, the layer and the redraw index).
  */
 class PerformerTrainingTest {
-    private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
-
-    static String text(int n) {
-        String[] lines = {"the cat sat on the mat.\n", "a dog ran to the big red barn.\n", "we sing when the sun is up.\n"};
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; sb.length() < n; i++) {
-            sb.append(lines[i % lines.length]);
-        }
-        return sb.substring(0, n);
-    }
 
     static TrainConfig train(int steps) {
-        TrainConfig c = new TrainConfig();
-        c.batchSize = 4;
-        c.steps = steps;
-        c.learningRate = 1e-2f;
-        c.minLearningRate = 1e-3f;
-        c.warmupSteps = 5;
-        c.evalInterval = 0;
-        c.evalIters = 2;
-        c.logInterval = 1000;
-        c.sampleChars = 0;
-        c.seed = 4242;
-        return c;
+        return Fixtures.mixerTrain(steps, 4242);
     }
 
     static Trainer newRun(String text, Map<String, String> mixerOptions, TrainConfig cfg, Backend backend, Path outDir) throws IOException {
         Tokenizer tok = Tokenizer.fromText(text);
         Gpt model = new Gpt(new ModelConfig(tok.size(), 16, 2, 2, 32, "performer", mixerOptions));
         model.initialise(cfg.seed);
-        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, outDir, QUIET, new Rng(cfg.seed), 0, Map.of());
+        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, outDir, Fixtures.QUIET, new Rng(cfg.seed), 0, Map.of());
     }
 
     /** 80 steps, layers 2, width 32, context 16, batch 4: the mean loss of the last 10 steps is below 60% of the first 10's. */
     @Test
     void lossFallsOnARepetitiveText() throws IOException {
         try (Backend backend = new JvmBackend(1, true, new Profiler())) {
-            Trainer.Result r = newRun(text(3000), Map.of("redraw", "25"), train(80), backend, null).run(0);
+            Trainer.Result r = newRun(Fixtures.threeLineText(3000), Map.of("redraw", "25"), train(80), backend, null).run(0);
             assertEquals(Trainer.Outcome.COMPLETED, r.outcome);
             double first = mean(r.losses.subList(0, 10)), last = mean(r.losses.subList(70, 80));
             assertTrue(last < 0.6 * first, "loss did not fall: first 10 steps " + first + ", last 10 " + last);
@@ -92,7 +69,7 @@ class PerformerTrainingTest {
     @ParameterizedTest(name = "stop at {0}")
     @ValueSource(ints = {6, 8})
     void resumeAcrossRedrawsIsBitExact(int stopAt, @TempDir Path dir) throws IOException {
-        String text = text(3000);
+        String text = Fixtures.threeLineText(3000);
         Map<String, String> options = Map.of("redraw", "4", "features", "12");
         TrainConfig cfg = train(14);
         try (Backend backend = new JvmBackend(1, true, new Profiler())) {
@@ -131,6 +108,6 @@ class PerformerTrainingTest {
         Rng rng = new Rng(0);
         rng.setState(state.rngState);
         Tokenizer tok = new Tokenizer(loaded.vocab);
-        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, dir, QUIET, rng, state.step, Map.of());
+        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, dir, Fixtures.QUIET, rng, state.step, Map.of());
     }
 }

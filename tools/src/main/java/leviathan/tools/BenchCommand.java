@@ -33,16 +33,20 @@ final class BenchCommand implements Main.Command {
     @Override
     public String help() {
         return String.join("\n",
-                "usage: leviathan bench kernels [--preset baby] [--steps N] [--warmup W] [--threads N] [--plain] [--json FILE]",
-                "       leviathan bench step    [--preset baby] [--steps N] [--warmup W] [--threads N] [--plain] [--KEY=VALUE ...]",
+                "usage: leviathan bench kernels [--preset baby] [--steps N] [--warmup W] [--threads N] [--plain] [--backend B] [--json FILE]",
+                "       leviathan bench matmul  [--steps N] [--warmup W] [--threads N] [--plain] [--backend B] [--json FILE]",
+                "       leviathan bench step    [--preset baby] [--steps N] [--warmup W] [--threads N] [--plain] [--backend B] [--KEY=VALUE ...]",
+                "       leviathan bench backends [--backends jvm,tornado:0:0] [--steps N] [--warmup W] [--json FILE] [--png FILE]",
                 "",
                 "  kernels   profiles every stage of a training step (forward, loss, backward, AdamW) at the preset's shapes",
                 "            (baby: B=12, T=64, C=128, V=65) and standalone matmuls 768x128x512 and 1024x1024x1024, forward",
                 "            and both backward passes; prints the table and writes JSON with --json",
+                "  matmul    only the standalone matmuls of 'kernels' (quick on a TornadoVM device: no training-step compile)",
                 "  step      median ms/step and tokens/s of whole training steps",
                 "  backends  the same training steps on each backend (--backends jvm,tornado:0:0 --png FILE): per-kernel time,",
                 "            step time, largest loss and gradient difference against the first backend; table, --json, --png",
                 "  --plain   run the plain kernel bodies instead of the JVM backend's fast variants (for comparison)",
+                "  --backend jvm (default) or tornado:B:D (under the TornadoVM launcher; see tornado-backend/README.md)",
                 "  --steps N measured iterations (default 30 for kernels, 50 for step); --warmup W excluded first (default 10)");
     }
 
@@ -57,6 +61,7 @@ final class BenchCommand implements Main.Command {
         boolean plain = args.flag("plain");
         int threads = args.integer("threads", 0);
         String json = args.get("json", null);
+        String backendSpec = args.get("backend", "jvm");
         ModelConfig mc = preset.model.withVocabSize(65);
         TrainConfig tc = preset.train.copy();
         String backends = what.equals("backends") ? args.get("backends", "jvm,tornado:0:0") : null;
@@ -71,15 +76,20 @@ final class BenchCommand implements Main.Command {
         }
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         Profiler profiler = new Profiler(false, warmup);
-        try (Backend backend = new leviathan.compute.JvmBackend(n, !plain, profiler)) {
-            String label = backend.name() + (plain ? " (plain bodies)" : "") + ", " + n + " threads";
+        boolean jvm = backendSpec.equals("jvm");
+        try (Backend backend = jvm ? new leviathan.compute.JvmBackend(n, !plain, profiler) : Cli.backend(backendSpec, n, profiler)) {
+            String label = backend.name() + (plain ? " (plain bodies)" : "") + (jvm ? ", " + n + " threads" : "");
             switch (what) {
                 case "kernels":
+                case "matmul":
                     profiler.enable(warmup);
-                    runSteps(mc, tc, backend, warmup + steps);
+                    if (what.equals("kernels")) {
+                        runSteps(mc, tc, backend, warmup + steps);
+                    }
                     runMatmuls(backend, warmup + steps);
-                    System.out.println(profiler.table("bench kernels: " + preset.name + " step (B=" + tc.batchSize + ", T=" + mc.contextLength
-                            + ", C=" + mc.width + ", V=" + mc.vocabSize + ") and standalone matmuls, " + label));
+                    System.out.println(profiler.table("bench " + what + ": " + (what.equals("kernels") ? preset.name + " step (B="
+                            + tc.batchSize + ", T=" + mc.contextLength + ", C=" + mc.width + ", V=" + mc.vocabSize + ") and " : "")
+                            + "standalone matmuls, " + label));
                     if (json != null) {
                         AtomicFiles.writeString(Paths.get(json), profiler.json(backend.name()));
                         System.out.println("wrote " + json);
@@ -97,7 +107,7 @@ final class BenchCommand implements Main.Command {
                             tokens / (median / 1e3), steps, warmup));
                     return 0;
                 default:
-                    throw new CliException("unknown benchmark '" + what + "' (kernels or step)", 2);
+                    throw new CliException("unknown benchmark '" + what + "' (kernels, matmul, step or backends)", 2);
             }
         }
     }

@@ -22,6 +22,7 @@ import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
@@ -33,22 +34,20 @@ import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
  * <p><b>Mapping.</b> Every stage becomes one task whose method is a thin wrapper over the kernel's
  * body ({@link CoreTasks}, registry {@link TornadoTasks}). {@link CompiledGraph#run()} is deferred:
  * the graphs run between two host synchronisations (for training: forward, loss, backward, update)
- * are fused into ONE TaskGraph, compiled once per distinct sequence and cached, and executed when the
+ * are fused into one plan, compiled once per distinct sequence and cached, and executed when the
  * host next needs data ({@link #syncToHost}, a {@link #syncToDevice} of an array a pending graph
  * uses, a second run of a pending graph, or {@link #close}).
  *
- * <p><b>Data residency.</b> Arrays (the parameter, gradient, moment and activation blocks, tokens,
- * scalars) are tracked by identity. For each fused plan a data-flow pass over the stages (from each
- * binding's {@link TornadoTasks.Access}) finds the arrays read before they are written: its
- * <i>live-ins</i> (for a training step: parameters and AdamW moments). The plan is two TaskGraphs
- * in one execution plan: an upload graph that copies the live-ins to the device
- * ({@code EVERY_EXECUTION}, run only when the device copy is stale) and persists them, and the main
- * graph that consumes them from the device ({@code consumeFromDevice}), copies the graphs' host
- * inputs in every run ({@code EVERY_EXECUTION}: token batch, step scalars), copies the host outputs
- * out every run (loss, scalars), and keeps everything else on the device ({@code FIRST_EXECUTION} in,
- * {@code persistOnDevice} out). So a training step moves only the batch, the step scalars and the
- * loss. Freshness of each array (host, and which plan's device copy) is tracked, so checkpoints,
- * evaluation and sampling copy back (and up) on demand only.
+ * <p><b>Memory.</b> A plan keeps every buffer its stages use in one device float array and one int
+ * array ({@link Arena}), so no task receives the same Java array twice (TornadoVM 5.2 cannot
+ * schedule that). The plan is an upload TaskGraph (the whole arena, run only when the device copy
+ * is stale: first run, a checkpoint load, a mixer redrawing its features) and the step's tasks cut
+ * into chained TaskGraphs that consume the arena from the previous one and persist it. The graphs'
+ * host inputs (token batch, step scalars) go in as their own small arrays every run and a copy task
+ * puts them into the arena; host outputs (the loss, the step scalars) are copied out of the arena
+ * into their own arrays at the end and transferred back. So a training step moves only the batch,
+ * the step scalars and the loss. Which copy of each host array is newest (the host's, or which
+ * plan's device arena) is tracked, so checkpoints, evaluation and sampling copy on demand only.
  */
 public final class TornadoBackend implements Backend {
     static {
@@ -58,8 +57,6 @@ public final class TornadoBackend implements Backend {
     private final TornadoDevice device;
     private final String deviceSpec;
     private final Profiler profiler;
-    private final float[] none = new float[1];
-    private final int[] noneInts = new int[1];
     private final List<Compiled> pending = new ArrayList<>();
     private final Map<List<Compiled>, Plan> plans = new HashMap<>();
     private final Map<Object, ArrayState> arrays = new IdentityHashMap<>();
@@ -116,9 +113,6 @@ public final class TornadoBackend implements Backend {
         for (Stage s : graph.stages()) {
             TornadoTasks.lookup(s); // fails now, naming the kernel, rather than at the first run
         }
-        for (Stage s : graph.stages()) {
-            checkAliasing(s);
-        }
         Profiler.StageStats[] stats = new Profiler.StageStats[graph.stages().size()];
         for (int i = 0; i < stats.length; i++) {
             stats[i] = profiler.stats(graph.name, graph.stages().get(i));
@@ -174,34 +168,6 @@ public final class TornadoBackend implements Backend {
         plan.execute();
     }
 
-    /**
-     * TornadoVM 5.2's task-graph builder makes a task depend on its own output when one Java array is
-     * passed to a task through a written parameter and then through a later parameter (its scheduler
-     * then loops forever). The model keeps all activations in one array, so most stages do this; such a
-     * stage is refused here with the reason instead of hanging. (Fix: wrappers that take each distinct
-     * array once; see tornado-backend/README.md, "Status".)
-     */
-    static void checkAliasing(Stage s) {
-        TornadoTasks.Binding b = TornadoTasks.lookup(s);
-        Map<Object, Integer> written = new IdentityHashMap<>();
-        for (int i = 0; i < s.argCount(); i++) {
-            Object arr = arrayOf(s.arg(i));
-            if (arr == null) {
-                continue;
-            }
-            Integer w = written.get(arr);
-            if (w != null) {
-                throw new UnsupportedOperationException("TornadoVM 5.2 cannot run stage " + s.name + " (kernel " + s.kernel.name
-                        + "): argument " + w + " (" + s.arg(w) + ") is written and argument " + i + " (" + s.arg(i)
-                        + ") lies in the same array; TornadoVM's task-graph compiler never finishes on such a task"
-                        + " (a wrapper taking each distinct array once is needed; see tornado-backend/README.md, Status)");
-            }
-            if (b.access(i) != TornadoTasks.Access.R) {
-                written.put(arr, i);
-            }
-        }
-    }
-
     static Object arrayOf(Object arg) {
         if (arg instanceof FloatSlice) {
             return ((FloatSlice) arg).array;
@@ -242,8 +208,8 @@ public final class TornadoBackend implements Backend {
         }
         for (Plan p : st.freshOn) {
             if (p.lastMain != null) {
-                p.lastMain.transferToHost(array);
-                onDemandOut += bytes(array);
+                p.pullImage();
+                p.arena.get(array);
                 st.hostFresh = true;
                 st.snapshot = copyOf(array);
                 return;
@@ -328,19 +294,22 @@ public final class TornadoBackend implements Backend {
         final List<String> taskStages = new ArrayList<>();
         final GridScheduler grids = new GridScheduler();
         boolean hasGrids;
+        final Arena arena;
         final TornadoExecutionPlan exec;
-        final int upIndex;
+        /** Index in {@link #exec} of the upload graph. */
+        static final int UP = 0;
         /** Indices in {@link #exec} of the main segments, run in order. */
         final List<Integer> segments = new ArrayList<>();
-        final List<String> segmentNames = new ArrayList<>();
         TornadoExecutionResult lastMain;
+        /** The arena image holds the device's contents (no run since the last pull). */
+        boolean imageCurrent;
         long runs;
         boolean profiling;
 
         /**
          * TornadoVM 5.2 encodes a TaskGraph in a fixed 8 KB buffer (about 15 + 5 bytes per task argument),
          * so a long step (a training step of the baby model is ~135 tasks) is cut into segments of at most
-         * this many bytes, chained on the device: each segment consumes every array from the previous one.
+         * this many bytes, chained on the device: each segment consumes the arena from the previous one.
          */
         static final int SEGMENT_BUDGET = 6000;
         /**
@@ -353,32 +322,62 @@ public final class TornadoBackend implements Backend {
             this.name = name;
             this.graphs = graphs;
             analyse();
+            arena = new Arena(all);
+            float[] f = arena.floats;
+            int[] n = arena.ints;
             List<ImmutableTaskGraph> snapshots = new ArrayList<>();
-            Object[] allArrays = all.toArray();
             String upName = name + "_up";
-            if (!liveIn.isEmpty()) {
-                TaskGraph up = new TaskGraph(upName);
-                Object[] live = liveIn.toArray();
-                up.transferToDevice(DataTransferMode.EVERY_EXECUTION, live);
-                up.transferToDevice(DataTransferMode.FIRST_EXECUTION, none, noneInts);
-                addTouches(up, java.util.Arrays.asList(live));
-                up.persistOnDevice(live);
-                snapshots.add(up.snapshot());
-                upIndex = 0;
-            } else {
-                upIndex = -1;
+            TaskGraph up = new TaskGraph(upName);
+            up.transferToDevice(DataTransferMode.EVERY_EXECUTION, f, n);
+            up.task("touch", TornadoBackend::touch, f, n, 0);
+            up.persistOnDevice(f, n);
+            snapshots.add(up.snapshot());
+            List<List<Object[]>> cut = cut();
+            int t = 0;
+            String previous = upName;
+            for (int seg = 0; seg < cut.size(); seg++) {
+                String segName = name + "_s" + seg;
+                currentSegment = segName;
+                TaskGraph g = new TaskGraph(segName);
+                g.consumeFromDevice(previous, f, n);
+                if (seg == 0) {
+                    stageIn(g);
+                }
+                for (Object[] entry : cut.get(seg)) {
+                    Compiled c = (Compiled) entry[0];
+                    int i = (Integer) entry[1];
+                    Stage s = c.graph.stages().get(i);
+                    TornadoTasks.lookup(s).binder.add(g, "t" + t++, s, this);
+                    taskStats.add(c.stats[i]);
+                    taskStages.add(c.graph.name + "/" + s.name + " (kernel " + s.kernel.name + ")");
+                }
+                if (seg == cut.size() - 1) {
+                    stageOut(g);
+                }
+                g.task("touch", TornadoBackend::touch, f, n, 0); // every segment holds both arrays for the next
+                g.persistOnDevice(f, n);
+                segments.add(snapshots.size());
+                snapshots.add(g.snapshot());
+                previous = segName;
             }
-            // cut the stages into segments that fit TornadoVM's task-graph buffer
+            this.exec = new TornadoExecutionPlan(snapshots.toArray(new ImmutableTaskGraph[0]));
+            exec.withDevice(device);
+            if (hasGrids) {
+                exec.withGridScheduler(grids);
+            }
+        }
+
+        /** The stages, cut into segments that fit TornadoVM's task-graph buffer and compile quickly. */
+        private List<List<Object[]>> cut() {
             List<List<Object[]>> cut = new ArrayList<>();
             List<Object[]> current = new ArrayList<>();
             int bytes = 0;
-            int touchBytes = 30 * allArrays.length;
+            int fixed = 30 * (hostIn.size() + hostOut.size() + 2);
             for (Compiled c : graphs) {
                 List<Stage> stages = c.graph.stages();
                 for (int i = 0; i < stages.size(); i++) {
-                    Stage s = stages.get(i);
-                    int cost = 20 + 5 * (2 * s.argCount() + 2);
-                    if (!current.isEmpty() && (bytes + cost + touchBytes > SEGMENT_BUDGET || current.size() >= SEGMENT_TASKS)) {
+                    int cost = 20 + 5 * (2 * stages.get(i).argCount() + 2);
+                    if (!current.isEmpty() && (bytes + cost + fixed > SEGMENT_BUDGET || current.size() >= SEGMENT_TASKS)) {
                         cut.add(current);
                         current = new ArrayList<>();
                         bytes = 0;
@@ -388,102 +387,50 @@ public final class TornadoBackend implements Backend {
                 }
             }
             cut.add(current);
-            int t = 0;
-            for (int seg = 0; seg < cut.size(); seg++) {
-                String segName = name + "_s" + seg;
-                TaskGraph g = new TaskGraph(segName);
-                if (seg == 0) {
-                    if (upIndex >= 0) {
-                        g.consumeFromDevice(upName, liveIn.toArray());
-                    }
-                    if (!hostIn.isEmpty()) {
-                        g.transferToDevice(DataTransferMode.EVERY_EXECUTION, hostIn.toArray());
-                    }
-                    List<Object> once = new ArrayList<>();
-                    for (Object a : all) {
-                        if (!liveIn.contains(a) && !hostIn.contains(a)) {
-                            once.add(a);
-                        }
-                    }
-                    if (!once.isEmpty()) {
-                        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, once.toArray());
-                    }
+            return cut;
+        }
+
+        /** Host inputs travel as their own arrays every run; a copy task puts each into the arena. */
+        private void stageIn(TaskGraph g) {
+            if (hostIn.isEmpty()) {
+                return;
+            }
+            g.transferToDevice(DataTransferMode.EVERY_EXECUTION, hostIn.toArray());
+            int k = 0;
+            for (Object a : hostIn) {
+                if (a instanceof float[] fa) {
+                    g.task("in" + k++, TornadoBackend::copyFloatsIn, arena.floats, arena.base(a), fa, fa.length);
                 } else {
-                    g.consumeFromDevice(segmentNames.get(seg - 1), allArrays);
+                    int[] ia = (int[]) a;
+                    g.task("in" + k++, TornadoBackend::copyIntsIn, arena.ints, arena.base(a), ia, ia.length);
                 }
-                Set<Object> used = newIdentitySet();
-                for (Object[] entry : cut.get(seg)) {
-                    Compiled c = (Compiled) entry[0];
-                    int i = (Integer) entry[1];
-                    Stage s = c.graph.stages().get(i);
-                    currentSegment = segName;
-                    TornadoTasks.lookup(s).binder.add(g, "t" + t++, s, this);
-                    taskStats.add(c.stats[i]);
-                    taskStages.add(c.graph.name + "/" + s.name + " (kernel " + s.kernel.name + ")");
-                    for (int k = 0; k < s.argCount(); k++) {
-                        Object arr = arrayOf(s.arg(k));
-                        used.add(arr == null && s.arg(k) == null ? none : arr);
-                    }
-                }
-                // every segment holds every array, so the next one can take all of them from it
-                List<Object> missing = new ArrayList<>();
-                for (Object a : allArrays) {
-                    if (!used.contains(a)) {
-                        missing.add(a);
-                    }
-                }
-                addTouches(g, missing);
-                boolean last = seg == cut.size() - 1;
-                List<Object> keep = new ArrayList<>();
-                for (Object a : all) {
-                    if (!(last && hostOut.contains(a))) {
-                        keep.add(a);
-                    }
-                }
-                if (last && !hostOut.isEmpty()) {
-                    g.transferToHost(DataTransferMode.EVERY_EXECUTION, hostOut.toArray());
-                }
-                if (!keep.isEmpty()) {
-                    g.persistOnDevice(keep.toArray());
-                }
-                segments.add(snapshots.size());
-                segmentNames.add(segName);
-                snapshots.add(g.snapshot());
             }
-            this.exec = new TornadoExecutionPlan(snapshots.toArray(new ImmutableTaskGraph[0]));
-            exec.withDevice(device);
-            if (hasGrids) {
-                exec.withGridScheduler(grids);
+        }
+
+        /** Host outputs are copied out of the arena into their own arrays, which travel back every run. */
+        private void stageOut(TaskGraph g) {
+            if (hostOut.isEmpty()) {
+                return;
             }
+            int k = 0;
+            for (Object a : hostOut) {
+                float[] fa = (float[]) a;
+                g.task("out" + k++, TornadoBackend::copyFloatsOut, fa, arena.floats, arena.base(a), fa.length);
+            }
+            g.transferToHost(DataTransferMode.EVERY_EXECUTION, hostOut.toArray());
+        }
+
+        /** Copies the device arena into the host image (once per run at most). */
+        void pullImage() {
+            if (imageCurrent) {
+                return;
+            }
+            lastMain.transferToHost(arena.floats, arena.ints);
+            onDemandOut += arena.bytes();
+            imageCurrent = true;
         }
 
         private String currentSegment;
-
-        /** One task naming up to 12 float and 4 int arrays (padded with dummies): TornadoVM then holds them all. */
-        private void addTouches(TaskGraph g, List<Object> arrays) {
-            List<float[]> fs = new ArrayList<>();
-            List<int[]> is = new ArrayList<>();
-            for (Object a : arrays) {
-                if (a instanceof float[]) {
-                    fs.add((float[]) a);
-                } else {
-                    is.add((int[]) a);
-                }
-            }
-            int k = 0;
-            while (!fs.isEmpty() || !is.isEmpty()) {
-                float[][] f = new float[12][];
-                int[][] n = new int[4][];
-                for (int i = 0; i < 12; i++) {
-                    f[i] = fs.isEmpty() ? none : fs.remove(0);
-                }
-                for (int i = 0; i < 4; i++) {
-                    n[i] = is.isEmpty() ? noneInts : is.remove(0);
-                }
-                g.task("touch" + k++, TornadoBackend::touchAll, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11],
-                        n[0], n[1], n[2], n[3], 0);
-            }
-        }
 
         private void analyse() {
             Map<Object, List<long[]>> covered = new IdentityHashMap<>();
@@ -518,17 +465,29 @@ public final class TornadoBackend implements Backend {
                     }
                 }
             }
-            // the dummies (absent optional buffers, padding of the touch tasks) are always there
-            all.add(none);
-            all.add(noneInts);
             hostIn.retainAll(all);
             hostOut.retainAll(all);
             liveIn.removeAll(hostIn);
         }
 
         @Override
-        public float[] none() {
-            return none;
+        public float[] floats() {
+            return arena.floats;
+        }
+
+        @Override
+        public int[] ints() {
+            return arena.ints;
+        }
+
+        @Override
+        public int at(FloatSlice slice) {
+            return arena.at(slice);
+        }
+
+        @Override
+        public int at(IntSlice slice) {
+            return arena.at(slice);
         }
 
         @Override
@@ -561,20 +520,24 @@ public final class TornadoBackend implements Backend {
                         upload = true;
                     }
                 }
-                if (upload && upIndex >= 0) {
-                    for (Object a : liveIn) {
-                        pull(a);
-                    }
-                    TornadoExecutionResult r = exec.withGraph(upIndex).execute();
+                if (upload) {
                     if (runs > 0) {
-                        for (Object a : liveIn) {
-                            onDemandIn += bytes(a);
+                        pullImage(); // keeps what only this device holds
+                    }
+                    for (Object a : all) {
+                        if (runs == 0 || !state(a).freshOn.contains(this)) {
+                            pull(a);
+                            arena.put(a);
                         }
+                    }
+                    TornadoExecutionResult r = exec.withGraph(UP).execute();
+                    if (runs > 0) {
+                        onDemandIn += arena.bytes();
                     }
                     if (profiling) {
                         compile += r.getProfilerResult().getCompileTime() / 1e6;
                     }
-                    for (Object a : liveIn) {
+                    for (Object a : all) {
                         ArrayState st = state(a);
                         st.freshOn.add(this);
                         if (st.snapshot == null) {
@@ -610,6 +573,7 @@ public final class TornadoBackend implements Backend {
                         + " (bailouts to sequential Java are disabled: -Dtornado.recover.bailout=False; run with --debug for the stack trace)", e);
             }
             long wall = System.nanoTime() - t0;
+            imageCurrent = false;
             for (Object a : written) {
                 ArrayState st = state(a);
                 st.freshOn.clear();
@@ -709,16 +673,31 @@ public final class TornadoBackend implements Backend {
         return java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     }
 
-    /** Names arrays in a task graph (so TornadoVM holds and copies them); changes nothing ({@code never} is 0). */
-    public static void touchAll(float[] f0, float[] f1, float[] f2, float[] f3, float[] f4, float[] f5, float[] f6, float[] f7,
-                                float[] f8, float[] f9, float[] f10, float[] f11, int[] i0, int[] i1, int[] i2, int[] i3, int never) {
-        // Reads only: a written parameter followed by the same array (the padding repeats the dummy)
-        // would make TornadoVM's task-graph compiler loop (see checkAliasing).
-        float s = 0f;
+    // ---- plumbing tasks (no math): hold the arena in a graph, stage host inputs and outputs ------------
+
+    /** Names both arena arrays in a task graph so TornadoVM holds them; changes nothing ({@code never} is 0). */
+    public static void touch(float[] f, int[] n, int never) {
         if (never == 1) {
-            s = f0[0] + f1[0] + f2[0] + f3[0] + f4[0] + f5[0] + f6[0] + f7[0] + f8[0] + f9[0] + f10[0] + f11[0] + i0[0] + i1[0] + i2[0] + i3[0];
+            f[0] = f[0] + n[0];
         }
-        never = (int) s;
+    }
+
+    public static void copyFloatsIn(float[] f, int off, float[] src, int count) {
+        for (@Parallel int i = 0; i < count; i++) {
+            f[off + i] = src[i];
+        }
+    }
+
+    public static void copyIntsIn(int[] n, int off, int[] src, int count) {
+        for (@Parallel int i = 0; i < count; i++) {
+            n[off + i] = src[i];
+        }
+    }
+
+    public static void copyFloatsOut(float[] dst, float[] f, int off, int count) {
+        for (@Parallel int i = 0; i < count; i++) {
+            dst[i] = f[off + i];
+        }
     }
 
     private void checkOpen() {

@@ -27,10 +27,23 @@ public final class TornadoTasks {
         RW
     }
 
-    /** What a binder may ask of the backend while it adds a task. */
+    /**
+     * What a binder may ask of the backend while it adds a task. Every float buffer of a plan lives
+     * in one device array ({@link #floats()}) and every int buffer in another ({@link #ints()}); a
+     * stage's slice is addressed by its offset there ({@link #at}).
+     */
     public interface BindContext {
-        /** A one-element dummy array for an absent optional buffer (its offset is passed as −1). */
-        float[] none();
+        /** The plan's float arena: every float buffer its stages use. */
+        float[] floats();
+
+        /** The plan's int arena: every int buffer its stages use. */
+        int[] ints();
+
+        /** Offset of a slice in the float arena; −1 for an absent optional buffer ({@code null}). */
+        int at(leviathan.compute.FloatSlice slice);
+
+        /** Offset of a slice in the int arena. */
+        int at(leviathan.compute.IntSlice slice);
 
         /** Gives a task an explicit worker grid (TornadoVM GridScheduler), for tuned kernels. */
         void grid(String taskId, WorkerGrid grid);

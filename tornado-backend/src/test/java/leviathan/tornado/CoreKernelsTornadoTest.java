@@ -139,14 +139,35 @@ class CoreKernelsTornadoTest {
     @Test
     void everyCoreKernelMatchesTheJvmBackend() throws Exception {
         Graph g = allKernels();
-        // every core kernel is covered
         for (java.lang.reflect.Field f : CoreKernels.class.getFields()) {
             if (f.getType() == Kernel.class) {
                 Kernel k = (Kernel) f.get(null);
                 assertTrue(g.stages().stream().anyMatch(s -> s.kernel == k), "no test stage for kernel " + k.name);
             }
         }
-        Map<Object, Object> initial = new IdentityHashMap<>();
+        assertSameAsJvm(g);
+    }
+
+    /** Both TornadoVM matmul forward variants (register-blocked, plain), on blockable and odd shapes. */
+    @Test
+    void matmulVariantsMatchTheJvmBackend() throws Exception {
+        for (String variant : new String[] {"blocked", "plain"}) {
+            System.setProperty("leviathan.tornado.matmul", variant);
+            try {
+                Graph g = new Graph("matmul_" + variant);
+                g.add(Ops.matmulForward("blockable", FloatSlice.of("o", 64, 48), rnd("x", 64, 32), rnd("w", 48, 32), rnd("b", 48), 64, 32, 48));
+                g.add(Ops.matmulForward("blockable_nobias", FloatSlice.of("o", 8, 12), rnd("x", 8, 16), rnd("w", 12, 16), null, 8, 16, 12));
+                g.add(Ops.matmulForward("odd", FloatSlice.of("o", 30, 65), rnd("x", 30, 36), rnd("w", 65, 36), rnd("b", 65), 30, 36, 65));
+                System.out.println("matmul variant " + variant + ":");
+                assertSameAsJvm(g);
+            } finally {
+                System.clearProperty("leviathan.tornado.matmul");
+            }
+        }
+    }
+
+    /** Runs the graph on both backends from the same inputs; every float buffer agrees within TOL. */
+    static void assertSameAsJvm(Graph g) {        Map<Object, Object> initial = new IdentityHashMap<>();
         for (Stage s : g.stages()) {
             for (Object a : arraysOf(s)) {
                 initial.put(a, copy(a));

@@ -246,10 +246,9 @@ public final class CoreKernels {
     public static final Kernel ADAMW_UPDATE = new Kernel("adamw_update", 1, s -> {
         FloatSlice p = s.floats(0), g = s.floats(1), m = s.floats(2), v = s.floats(3), scalars = s.floats(4);
         float wd = s.floatArg(5);
-        int off = p.offset;
         return (from, to) -> {
             for (int i = from; i < to; i++) {
-                AdamW.update(p.array, g.array, m.array, v.array, off, scalars.array, wd, i);
+                AdamW.update(p.array, p.offset, g.array, g.offset, m.array, m.offset, v.array, v.offset, scalars.array, scalars.offset, wd, i);
             }
         };
     });
@@ -270,7 +269,7 @@ public final class CoreKernels {
         float maxNorm = s.floatArg(3);
         return (from, to) -> {
             for (int i = from; i < to; i++) {
-                GradNorm.clipScale(scalars.array, partials.array, partials.offset, nBlocks, maxNorm, i);
+                GradNorm.clipScale(scalars.array, scalars.offset, partials.array, partials.offset, nBlocks, maxNorm, i);
             }
         };
     });

@@ -87,25 +87,24 @@ final class VectorElementwise {
     static JvmFastKernels.JvmStage adamw(Stage s) {
         FloatSlice p = s.floats(0), g = s.floats(1), m = s.floats(2), v = s.floats(3), scalars = s.floats(4);
         float wd = s.floatArg(5);
-        int off = p.offset;
         int n = s.extent[0];
         Kernel.RangeBody body = (from, to) -> {
             float[] sc = scalars.array;
-            float lr = sc[StepScalars.LEARNING_RATE], b1 = sc[StepScalars.BETA1], b2 = sc[StepScalars.BETA2];
-            float scale = sc[StepScalars.GRAD_SCALE], eps = sc[StepScalars.EPS];
-            float bc1 = sc[StepScalars.BIAS_CORRECTION1], bc2 = sc[StepScalars.BIAS_CORRECTION2];
+            int so = scalars.offset;
+            float lr = sc[so + StepScalars.LEARNING_RATE], b1 = sc[so + StepScalars.BETA1], b2 = sc[so + StepScalars.BETA2];
+            float scale = sc[so + StepScalars.GRAD_SCALE], eps = sc[so + StepScalars.EPS];
+            float bc1 = sc[so + StepScalars.BIAS_CORRECTION1], bc2 = sc[so + StepScalars.BIAS_CORRECTION2];
             // The same operations in the same order as AdamW.update, so the result is bit-identical to it.
             for (int i = from; i < to; i += S.length()) {
                 VectorMask<Float> live = S.indexInRange(i, to);
-                int k = off + i;
-                FloatVector gv = FloatVector.fromArray(S, g.array, k, live).mul(scale);
-                FloatVector mv = FloatVector.fromArray(S, m.array, k, live).mul(b1).add(gv.mul(1f - b1));
-                FloatVector vv = FloatVector.fromArray(S, v.array, k, live).mul(b2).add(gv.mul(1f - b2).mul(gv));
-                mv.intoArray(m.array, k, live);
-                vv.intoArray(v.array, k, live);
-                FloatVector pv = FloatVector.fromArray(S, p.array, k, live);
+                FloatVector gv = FloatVector.fromArray(S, g.array, g.offset + i, live).mul(scale);
+                FloatVector mv = FloatVector.fromArray(S, m.array, m.offset + i, live).mul(b1).add(gv.mul(1f - b1));
+                FloatVector vv = FloatVector.fromArray(S, v.array, v.offset + i, live).mul(b2).add(gv.mul(1f - b2).mul(gv));
+                mv.intoArray(m.array, m.offset + i, live);
+                vv.intoArray(v.array, v.offset + i, live);
+                FloatVector pv = FloatVector.fromArray(S, p.array, p.offset + i, live);
                 FloatVector step = mv.div(bc1).div(vv.div(bc2).sqrt().add(eps)).add(pv.mul(wd));
-                pv.sub(step.mul(lr)).intoArray(p.array, k, live);
+                pv.sub(step.mul(lr)).intoArray(p.array, p.offset + i, live);
             }
         };
         return pool -> pool.run(n, body);

@@ -9,22 +9,24 @@ package leviathan.kernels;
 public final class AdamW {
     private AdamW() {}
 
-    /** Parameters, gradients and both moments share one layout; element off+i is updated. */
-    public static void update(float[] params, float[] grads, float[] m, float[] v,   // (P) each
-                              int off,
-                              float[] scalars,                                         // (StepScalars.SIZE)
+    /** Element i of the parameters, their gradients and both moments (four buffers of one shape) is updated. */
+    public static void update(float[] params, int pOff,         // (P)
+                              float[] grads, int gOff,          // (P)
+                              float[] m, int mOff,              // (P)
+                              float[] v, int vOff,              // (P)
+                              float[] scalars, int sOff,        // (StepScalars.SIZE)
                               float weightDecay, int i) {
-        int k = off + i;
-        float lr = scalars[StepScalars.LEARNING_RATE];
-        float beta1 = scalars[StepScalars.BETA1];
-        float beta2 = scalars[StepScalars.BETA2];
-        float g = grads[k] * scalars[StepScalars.GRAD_SCALE];
-        float mk = beta1 * m[k] + (1.0f - beta1) * g;
-        float vk = beta2 * v[k] + (1.0f - beta2) * g * g;
-        m[k] = mk;
-        v[k] = vk;
-        float mHat = mk / scalars[StepScalars.BIAS_CORRECTION1];
-        float vHat = vk / scalars[StepScalars.BIAS_CORRECTION2];
-        params[k] -= lr * (mHat / ((float) Math.sqrt(vHat) + scalars[StepScalars.EPS]) + weightDecay * params[k]);
+        float lr = scalars[sOff + StepScalars.LEARNING_RATE];
+        float beta1 = scalars[sOff + StepScalars.BETA1];
+        float beta2 = scalars[sOff + StepScalars.BETA2];
+        float g = grads[gOff + i] * scalars[sOff + StepScalars.GRAD_SCALE];
+        float mk = beta1 * m[mOff + i] + (1.0f - beta1) * g;
+        float vk = beta2 * v[vOff + i] + (1.0f - beta2) * g * g;
+        m[mOff + i] = mk;
+        v[vOff + i] = vk;
+        float mHat = mk / scalars[sOff + StepScalars.BIAS_CORRECTION1];
+        float vHat = vk / scalars[sOff + StepScalars.BIAS_CORRECTION2];
+        int k = pOff + i;
+        params[k] -= lr * (mHat / ((float) Math.sqrt(vHat) + scalars[sOff + StepScalars.EPS]) + weightDecay * params[k]);
     }
 }

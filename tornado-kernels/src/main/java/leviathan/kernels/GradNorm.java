@@ -22,7 +22,7 @@ public final class GradNorm {
     }
 
     /** Extent 1 (index 0): norm = sqrt(Σ partials); scale = maxNorm / norm when norm exceeds maxNorm, else 1. */
-    public static void clipScale(float[] scalars,                  // (StepScalars.SIZE)
+    public static void clipScale(float[] scalars, int sOff,        // (StepScalars.SIZE)
                                  float[] partials, int partOff,    // (nBlocks)
                                  int nBlocks, float maxNorm, int index) {
         double sum = 0.0;
@@ -30,7 +30,7 @@ public final class GradNorm {
             sum += partials[partOff + b];
         }
         float norm = (float) Math.sqrt(sum);
-        scalars[StepScalars.GRAD_NORM] = norm;
-        scalars[StepScalars.GRAD_SCALE] = norm > maxNorm ? maxNorm / (norm + 1e-6f) : 1.0f;
+        scalars[sOff + StepScalars.GRAD_NORM] = norm;
+        scalars[sOff + StepScalars.GRAD_SCALE] = norm > maxNorm ? maxNorm / (norm + 1e-6f) : 1.0f;
     }
 }

@@ -138,22 +138,16 @@ class OpsValidationTest {
     }
 
     @Test
-    void adamwRejectsMismatchedOffsetsAndLengths() {
+    void adamwRejectsMismatchedLengths() {
         BlockLayout layout = new BlockLayout("p");
         layout.add("a", 20);
         layout.add("b", 20);
         FloatBlock p = layout.allocate("params"), g = layout.allocate("grads"), m = layout.allocate("m"), v = layout.allocate("v");
         FloatSlice scalars = buf("scalars", StepScalars.SIZE);
-        // Same lengths, different tensors: grads of "b" against params of "a".
-        assertRejected(() -> Ops.adamw("adamw", p.slice("a"), g.slice("b"), m.slice("a"), v.slice("a"), scalars, 0.1f),
-                "adamw", "same offsets");
         assertRejected(() -> Ops.adamw("adamw", p.slice("a"), g.range("short", 0, 19), m.slice("a"), v.slice("a"), scalars, 0.1f),
                 "grads.short", "expected 20");
         assertRejected(() -> Ops.adamw("adamw", p.slice("a"), g.slice("a"), m.slice("a"), v.slice("a"), buf("scalars_bad", 3), 0.1f),
                 "scalars_bad", "expected " + StepScalars.SIZE, "StepScalars.SIZE");
-        FloatSlice shifted = new FloatSlice("scalars_shifted", new float[StepScalars.SIZE + 1], 1, new int[] {StepScalars.SIZE});
-        assertRejected(() -> Ops.adamw("adamw", p.slice("a"), g.slice("a"), m.slice("a"), v.slice("a"), shifted, 0.1f),
-                "own array");
         assertDoesNotThrow(() -> Ops.adamw("adamw", p.slice("b"), g.slice("b"), m.slice("b"), v.slice("b"), scalars, 0.1f));
     }
 

@@ -70,7 +70,7 @@ public final class CoreTasks {
         }
     }
 
-    /** 2-D: rows × output channels, one output element per work item (the tiled variant is {@link MatmulTasks}). */
+    /** 2-D: rows × output channels, one output element per work item (the register-blocked variants are in {@link MatmulTasks}). */
     public static void matmulForward(float[] f, int outOff, int inpOff, int wOff, int bOff, int C, int OC, int BT) {
         for (@Parallel int r = 0; r < BT; r++) {
             for (@Parallel int o = 0; o < OC; o++) {
@@ -222,11 +222,11 @@ public final class CoreTasks {
                 MatmulTasks.forward(tg, id, a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)), a.at(s.floats(3)),
                         s.intArg(4), s.intArg(5), s.extent[0], a));
         TornadoTasks.register(CoreKernels.MATMUL_BACKWARD_INPUT, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
-                tg.task(id, CoreTasks::matmulBackwardInput, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
-                        s.intArg(3), s.intArg(4), s.extent[0]));
+                MatmulTasks.backwardInput(tg, id, a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
+                        s.intArg(3), s.intArg(4), s.extent[0], a));
         TornadoTasks.register(CoreKernels.MATMUL_BACKWARD_WEIGHT, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
-                tg.task(id, CoreTasks::matmulBackwardWeight, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
-                        s.intArg(3), s.intArg(4), s.intArg(5)));
+                MatmulTasks.backwardWeight(tg, id, a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
+                        s.intArg(3), s.intArg(4), s.intArg(5), a));
         TornadoTasks.register(CoreKernels.MATMUL_BACKWARD_BIAS, TornadoTasks.access("RW R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::matmulBackwardBias, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), s.intArg(2), s.intArg(3),
                         s.extent[0]));

@@ -5,50 +5,39 @@ import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
- * TornadoVM scheduling of the hot matmul forward stage: a register-blocked variant of
- * {@link leviathan.kernels.Matmul#forward}. Each work item computes a 4 × 4 block of outputs
- * (4 rows × 4 output channels), so every input and weight element it loads feeds four products
- * instead of one; the reduction over c is unrolled by 4. The products are summed in the body's
- * order (c = 0 … C−1); the bias is added last rather than first (faster on PoCL), so results
- * differ from the body by rounding only (tested within 1e-5).
+ * TornadoVM scheduling of the hot matmul stages: register-blocked variants of the bodies in
+ * {@link leviathan.kernels.Matmul}. Each work item computes a 4 × 4 block of outputs, so every
+ * element it loads feeds four products instead of one, and the reduction is unrolled by 4. Each
+ * output's products are summed in the body's order (forward: the bias is added last rather than
+ * first, which ran faster on PoCL), so results differ from the bodies by rounding only.
  *
- * <p>Measured on PoCL's CPU device here (768×128×512, device kernel time): plain wrapper (one
- * output per work item over the body) 3.1 GFLOP/s, a 16×16 local-memory tiled kernel 2.0 GFLOP/s
- * (PoCL turns every barrier into a loop over the work group), this one about 20 GFLOP/s. PoCL does not
- * vectorise TornadoVM's kernels across work items, so register blocking is what pays there; on a
- * GPU the local-memory tiled form is the one to try (see tornado-backend/README.md).
+ * <p>Measured on PoCL's CPU device here (forward 768×128×512, device kernel time): plain wrapper
+ * (one output per work item over the body) 3.1 GFLOP/s, a 16×16 local-memory tiled kernel
+ * 2.0 GFLOP/s (PoCL turns every barrier into a loop over the work group), blocked about 20 GFLOP/s.
+ * PoCL does not vectorise TornadoVM's kernels across work items, so register blocking is what pays
+ * there; on a GPU the local-memory tiled form is the one to try (see tornado-backend/README.md).
  *
- * <p>Used when BT, C and OC are multiples of 4; otherwise (e.g. the LM head, OC = V = 65) and with
- * {@code -Dleviathan.tornado.matmul=plain} the plain wrapper {@link CoreTasks#matmulForward} runs.
- * The tests run both against the JVM backend.
+ * <p>Used when all three sizes are multiples of 4; otherwise (the LM head: V = 65) and with
+ * {@code -Dleviathan.tornado.matmul=plain} the plain wrappers in {@link CoreTasks} run. The tests
+ * run both against the JVM backend.
  */
 public final class MatmulTasks {
     private MatmulTasks() {}
 
     /** "blocked" (default) or "plain". */
-    static String variant() {
-        return System.getProperty("leviathan.tornado.matmul", "blocked");
-    }
-
-    static boolean blockable(int C, int OC, int BT) {
-        return C % 4 == 0 && OC % 4 == 0 && BT % 4 == 0;
-    }
-
-    static void forward(TaskGraph tg, String id, int outOff, int inpOff, int wOff, int bOff, int C, int OC, int BT,
-                        TornadoTasks.BindContext ctx) {
-        String variant = variant();
+    static boolean blocked(int a, int b, int c) {
+        String variant = System.getProperty("leviathan.tornado.matmul", "blocked");
         if (!variant.equals("blocked") && !variant.equals("plain")) {
             throw new IllegalArgumentException("leviathan.tornado.matmul must be 'blocked' or 'plain', got '" + variant + "'");
         }
-        if (variant.equals("blocked") && blockable(C, OC, BT)) {
-            tg.task(id, MatmulTasks::forwardBlocked, ctx.floats(), outOff, inpOff, wOff, bOff, C, OC, BT);
-            WorkerGrid2D grid = new WorkerGrid2D(OC / 4, BT / 4);
-            // An explicit work-group (PoCL's own choice ran at half the speed); it must divide the grid.
-            grid.setLocalWork(divisorUpTo8(OC / 4), divisorUpTo8(BT / 4), 1);
-            ctx.grid(id, grid);
-        } else {
-            tg.task(id, CoreTasks::matmulForward, ctx.floats(), outOff, inpOff, wOff, bOff, C, OC, BT);
-        }
+        return variant.equals("blocked") && a % 4 == 0 && b % 4 == 0 && c % 4 == 0;
+    }
+
+    /** A grid of (n0/4) × (n1/4) work items, with an explicit work group (PoCL's own choice ran at half the speed). */
+    static void grid(String id, int n0, int n1, TornadoTasks.BindContext ctx) {
+        WorkerGrid2D grid = new WorkerGrid2D(n0 / 4, n1 / 4);
+        grid.setLocalWork(divisorUpTo8(n0 / 4), divisorUpTo8(n1 / 4), 1); // it must divide the grid
+        ctx.grid(id, grid);
     }
 
     /** The largest of 8, 4, 2, 1 that divides n. */
@@ -56,67 +45,208 @@ public final class MatmulTasks {
         return n % 8 == 0 ? 8 : n % 4 == 0 ? 4 : n % 2 == 0 ? 2 : 1;
     }
 
-    /** out[r,o] = bias[o] + Σ_c inp[r,c]·weight[o,c] for rows 4·rb … 4·rb+3 and channels 4·ob … 4·ob+3. */
+    static void forward(TaskGraph tg, String id, int outOff, int inpOff, int wOff, int bOff, int C, int OC, int BT,
+                        TornadoTasks.BindContext ctx) {
+        if (blocked(C, OC, BT)) {
+            tg.task(id, MatmulTasks::forwardBlocked, ctx.floats(), outOff, inpOff, wOff, bOff, C, OC, BT);
+            grid(id, OC, BT, ctx);
+        } else {
+            tg.task(id, CoreTasks::matmulForward, ctx.floats(), outOff, inpOff, wOff, bOff, C, OC, BT);
+        }
+    }
+
+    static void backwardInput(TaskGraph tg, String id, int dinpOff, int doutOff, int wOff, int C, int OC, int BT,
+                              TornadoTasks.BindContext ctx) {
+        if (blocked(C, OC, BT)) {
+            tg.task(id, MatmulTasks::backwardInputBlocked, ctx.floats(), dinpOff, doutOff, wOff, C, OC, BT);
+            grid(id, C, BT, ctx);
+        } else {
+            tg.task(id, CoreTasks::matmulBackwardInput, ctx.floats(), dinpOff, doutOff, wOff, C, OC, BT);
+        }
+    }
+
+    static void backwardWeight(TaskGraph tg, String id, int dwOff, int doutOff, int inpOff, int BT, int C, int OC,
+                               TornadoTasks.BindContext ctx) {
+        if (blocked(C, OC, BT)) {
+            tg.task(id, MatmulTasks::backwardWeightBlocked, ctx.floats(), dwOff, doutOff, inpOff, BT, C, OC);
+            grid(id, C, OC, ctx);
+        } else {
+            tg.task(id, CoreTasks::matmulBackwardWeight, ctx.floats(), dwOff, doutOff, inpOff, BT, C, OC);
+        }
+    }
+
+    /** out[r,o] = bias[o] + Σ_c inp[r,c]·weight[o,c] for rows i … i+3 (i = 4·ib) and channels j … j+3 (j = 4·jb). */
     public static void forwardBlocked(float[] f,
-                                      int outOff,   // (BT, OC)
-                                      int inpOff,   // (BT, C)
-                                      int wOff,     // (OC, C)
-                                      int bOff,     // (OC), absent when < 0
-                                      int C, int OC, int BT) {
-        for (@Parallel int ob = 0; ob < OC / 4; ob++) {
-            for (@Parallel int rb = 0; rb < BT / 4; rb++) {
-                int o = ob * 4;
-                int r = rb * 4;
+            int outOff,   // (BT, OC)
+            int inpOff,   // (BT, C)
+            int wOff,     // (OC, C)
+            int bOff,     // (OC), absent when < 0
+            int C, int OC, int BT) {
+        for (@Parallel int jb = 0; jb < OC / 4; jb++) {
+            for (@Parallel int ib = 0; ib < BT / 4; ib++) {
+                int j = jb * 4;
+                int i = ib * 4;
                 float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f;
                 float a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
                 float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f;
                 float a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
-                // Full index expressions per load: PoCL compiled them faster than precomputed row bases.
-                for (int c = 0; c < C; c += 4) {
-                    float w00 = f[wOff + (o + 0) * C + c + 0]; float w10 = f[wOff + (o + 1) * C + c + 0];
-                    float w20 = f[wOff + (o + 2) * C + c + 0]; float w30 = f[wOff + (o + 3) * C + c + 0];
-                    float x00 = f[inpOff + (r + 0) * C + c + 0]; float x10 = f[inpOff + (r + 1) * C + c + 0];
-                    float x20 = f[inpOff + (r + 2) * C + c + 0]; float x30 = f[inpOff + (r + 3) * C + c + 0];
-                    float w01 = f[wOff + (o + 0) * C + c + 1]; float w11 = f[wOff + (o + 1) * C + c + 1];
-                    float w21 = f[wOff + (o + 2) * C + c + 1]; float w31 = f[wOff + (o + 3) * C + c + 1];
-                    float x01 = f[inpOff + (r + 0) * C + c + 1]; float x11 = f[inpOff + (r + 1) * C + c + 1];
-                    float x21 = f[inpOff + (r + 2) * C + c + 1]; float x31 = f[inpOff + (r + 3) * C + c + 1];
-                    float w02 = f[wOff + (o + 0) * C + c + 2]; float w12 = f[wOff + (o + 1) * C + c + 2];
-                    float w22 = f[wOff + (o + 2) * C + c + 2]; float w32 = f[wOff + (o + 3) * C + c + 2];
-                    float x02 = f[inpOff + (r + 0) * C + c + 2]; float x12 = f[inpOff + (r + 1) * C + c + 2];
-                    float x22 = f[inpOff + (r + 2) * C + c + 2]; float x32 = f[inpOff + (r + 3) * C + c + 2];
-                    float w03 = f[wOff + (o + 0) * C + c + 3]; float w13 = f[wOff + (o + 1) * C + c + 3];
-                    float w23 = f[wOff + (o + 2) * C + c + 3]; float w33 = f[wOff + (o + 3) * C + c + 3];
-                    float x03 = f[inpOff + (r + 0) * C + c + 3]; float x13 = f[inpOff + (r + 1) * C + c + 3];
-                    float x23 = f[inpOff + (r + 2) * C + c + 3]; float x33 = f[inpOff + (r + 3) * C + c + 3];
-                    a00 += x00 * w00; a01 += x00 * w10; a02 += x00 * w20; a03 += x00 * w30;
-                    a10 += x10 * w00; a11 += x10 * w10; a12 += x10 * w20; a13 += x10 * w30;
-                    a20 += x20 * w00; a21 += x20 * w10; a22 += x20 * w20; a23 += x20 * w30;
-                    a30 += x30 * w00; a31 += x30 * w10; a32 += x30 * w20; a33 += x30 * w30;
-                    a00 += x01 * w01; a01 += x01 * w11; a02 += x01 * w21; a03 += x01 * w31;
-                    a10 += x11 * w01; a11 += x11 * w11; a12 += x11 * w21; a13 += x11 * w31;
-                    a20 += x21 * w01; a21 += x21 * w11; a22 += x21 * w21; a23 += x21 * w31;
-                    a30 += x31 * w01; a31 += x31 * w11; a32 += x31 * w21; a33 += x31 * w31;
-                    a00 += x02 * w02; a01 += x02 * w12; a02 += x02 * w22; a03 += x02 * w32;
-                    a10 += x12 * w02; a11 += x12 * w12; a12 += x12 * w22; a13 += x12 * w32;
-                    a20 += x22 * w02; a21 += x22 * w12; a22 += x22 * w22; a23 += x22 * w32;
-                    a30 += x32 * w02; a31 += x32 * w12; a32 += x32 * w22; a33 += x32 * w32;
-                    a00 += x03 * w03; a01 += x03 * w13; a02 += x03 * w23; a03 += x03 * w33;
-                    a10 += x13 * w03; a11 += x13 * w13; a12 += x13 * w23; a13 += x13 * w33;
-                    a20 += x23 * w03; a21 += x23 * w13; a22 += x23 * w23; a23 += x23 * w33;
-                    a30 += x33 * w03; a31 += x33 * w13; a32 += x33 * w23; a33 += x33 * w33;
+                for (int k = 0; k < C; k += 4) {
+                    float p00 = f[inpOff + (i + 0) * C + k + 0]; float p10 = f[inpOff + (i + 1) * C + k + 0];
+                    float p20 = f[inpOff + (i + 2) * C + k + 0]; float p30 = f[inpOff + (i + 3) * C + k + 0];
+                    float q00 = f[wOff + (j + 0) * C + k + 0]; float q10 = f[wOff + (j + 1) * C + k + 0];
+                    float q20 = f[wOff + (j + 2) * C + k + 0]; float q30 = f[wOff + (j + 3) * C + k + 0];
+                    float p01 = f[inpOff + (i + 0) * C + k + 1]; float p11 = f[inpOff + (i + 1) * C + k + 1];
+                    float p21 = f[inpOff + (i + 2) * C + k + 1]; float p31 = f[inpOff + (i + 3) * C + k + 1];
+                    float q01 = f[wOff + (j + 0) * C + k + 1]; float q11 = f[wOff + (j + 1) * C + k + 1];
+                    float q21 = f[wOff + (j + 2) * C + k + 1]; float q31 = f[wOff + (j + 3) * C + k + 1];
+                    float p02 = f[inpOff + (i + 0) * C + k + 2]; float p12 = f[inpOff + (i + 1) * C + k + 2];
+                    float p22 = f[inpOff + (i + 2) * C + k + 2]; float p32 = f[inpOff + (i + 3) * C + k + 2];
+                    float q02 = f[wOff + (j + 0) * C + k + 2]; float q12 = f[wOff + (j + 1) * C + k + 2];
+                    float q22 = f[wOff + (j + 2) * C + k + 2]; float q32 = f[wOff + (j + 3) * C + k + 2];
+                    float p03 = f[inpOff + (i + 0) * C + k + 3]; float p13 = f[inpOff + (i + 1) * C + k + 3];
+                    float p23 = f[inpOff + (i + 2) * C + k + 3]; float p33 = f[inpOff + (i + 3) * C + k + 3];
+                    float q03 = f[wOff + (j + 0) * C + k + 3]; float q13 = f[wOff + (j + 1) * C + k + 3];
+                    float q23 = f[wOff + (j + 2) * C + k + 3]; float q33 = f[wOff + (j + 3) * C + k + 3];
+                    a00 += p00 * q00; a01 += p00 * q10; a02 += p00 * q20; a03 += p00 * q30;
+                    a10 += p10 * q00; a11 += p10 * q10; a12 += p10 * q20; a13 += p10 * q30;
+                    a20 += p20 * q00; a21 += p20 * q10; a22 += p20 * q20; a23 += p20 * q30;
+                    a30 += p30 * q00; a31 += p30 * q10; a32 += p30 * q20; a33 += p30 * q30;
+                    a00 += p01 * q01; a01 += p01 * q11; a02 += p01 * q21; a03 += p01 * q31;
+                    a10 += p11 * q01; a11 += p11 * q11; a12 += p11 * q21; a13 += p11 * q31;
+                    a20 += p21 * q01; a21 += p21 * q11; a22 += p21 * q21; a23 += p21 * q31;
+                    a30 += p31 * q01; a31 += p31 * q11; a32 += p31 * q21; a33 += p31 * q31;
+                    a00 += p02 * q02; a01 += p02 * q12; a02 += p02 * q22; a03 += p02 * q32;
+                    a10 += p12 * q02; a11 += p12 * q12; a12 += p12 * q22; a13 += p12 * q32;
+                    a20 += p22 * q02; a21 += p22 * q12; a22 += p22 * q22; a23 += p22 * q32;
+                    a30 += p32 * q02; a31 += p32 * q12; a32 += p32 * q22; a33 += p32 * q32;
+                    a00 += p03 * q03; a01 += p03 * q13; a02 += p03 * q23; a03 += p03 * q33;
+                    a10 += p13 * q03; a11 += p13 * q13; a12 += p13 * q23; a13 += p13 * q33;
+                    a20 += p23 * q03; a21 += p23 * q13; a22 += p23 * q23; a23 += p23 * q33;
+                    a30 += p33 * q03; a31 += p33 * q13; a32 += p33 * q23; a33 += p33 * q33;
                 }
                 if (bOff >= 0) { // the bias last: starting the sums from it ran 25% slower on PoCL
-                    float b0 = f[bOff + o], b1 = f[bOff + o + 1], b2 = f[bOff + o + 2], b3 = f[bOff + o + 3];
+                    float b0 = f[bOff + j], b1 = f[bOff + j + 1], b2 = f[bOff + j + 2], b3 = f[bOff + j + 3];
                     a00 += b0; a01 += b1; a02 += b2; a03 += b3;
                     a10 += b0; a11 += b1; a12 += b2; a13 += b3;
                     a20 += b0; a21 += b1; a22 += b2; a23 += b3;
                     a30 += b0; a31 += b1; a32 += b2; a33 += b3;
                 }
-                f[outOff + (r + 0) * OC + o + 0] = a00; f[outOff + (r + 0) * OC + o + 1] = a01; f[outOff + (r + 0) * OC + o + 2] = a02; f[outOff + (r + 0) * OC + o + 3] = a03;
-                f[outOff + (r + 1) * OC + o + 0] = a10; f[outOff + (r + 1) * OC + o + 1] = a11; f[outOff + (r + 1) * OC + o + 2] = a12; f[outOff + (r + 1) * OC + o + 3] = a13;
-                f[outOff + (r + 2) * OC + o + 0] = a20; f[outOff + (r + 2) * OC + o + 1] = a21; f[outOff + (r + 2) * OC + o + 2] = a22; f[outOff + (r + 2) * OC + o + 3] = a23;
-                f[outOff + (r + 3) * OC + o + 0] = a30; f[outOff + (r + 3) * OC + o + 1] = a31; f[outOff + (r + 3) * OC + o + 2] = a32; f[outOff + (r + 3) * OC + o + 3] = a33;
+                f[outOff + (i + 0) * OC + j + 0] = a00; f[outOff + (i + 0) * OC + j + 1] = a01; f[outOff + (i + 0) * OC + j + 2] = a02; f[outOff + (i + 0) * OC + j + 3] = a03;
+                f[outOff + (i + 1) * OC + j + 0] = a10; f[outOff + (i + 1) * OC + j + 1] = a11; f[outOff + (i + 1) * OC + j + 2] = a12; f[outOff + (i + 1) * OC + j + 3] = a13;
+                f[outOff + (i + 2) * OC + j + 0] = a20; f[outOff + (i + 2) * OC + j + 1] = a21; f[outOff + (i + 2) * OC + j + 2] = a22; f[outOff + (i + 2) * OC + j + 3] = a23;
+                f[outOff + (i + 3) * OC + j + 0] = a30; f[outOff + (i + 3) * OC + j + 1] = a31; f[outOff + (i + 3) * OC + j + 2] = a32; f[outOff + (i + 3) * OC + j + 3] = a33;
+            }
+        }
+    }
+
+    /** dinp[r,c] += Σ_o dout[r,o]·weight[o,c] for rows i … i+3 (i = 4·ib) and columns j … j+3 (j = 4·jb). */
+    public static void backwardInputBlocked(float[] f,
+            int dinpOff,  // (BT, C)
+            int doutOff,  // (BT, OC)
+            int wOff,     // (OC, C)
+            int C, int OC, int BT) {
+        for (@Parallel int jb = 0; jb < C / 4; jb++) {
+            for (@Parallel int ib = 0; ib < BT / 4; ib++) {
+                int j = jb * 4;
+                int i = ib * 4;
+                float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f;
+                float a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+                float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f;
+                float a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+                for (int k = 0; k < OC; k += 4) {
+                    float p00 = f[doutOff + (i + 0) * OC + k + 0]; float p10 = f[doutOff + (i + 1) * OC + k + 0];
+                    float p20 = f[doutOff + (i + 2) * OC + k + 0]; float p30 = f[doutOff + (i + 3) * OC + k + 0];
+                    float q00 = f[wOff + (k + 0) * C + j + 0]; float q10 = f[wOff + (k + 0) * C + j + 1];
+                    float q20 = f[wOff + (k + 0) * C + j + 2]; float q30 = f[wOff + (k + 0) * C + j + 3];
+                    float p01 = f[doutOff + (i + 0) * OC + k + 1]; float p11 = f[doutOff + (i + 1) * OC + k + 1];
+                    float p21 = f[doutOff + (i + 2) * OC + k + 1]; float p31 = f[doutOff + (i + 3) * OC + k + 1];
+                    float q01 = f[wOff + (k + 1) * C + j + 0]; float q11 = f[wOff + (k + 1) * C + j + 1];
+                    float q21 = f[wOff + (k + 1) * C + j + 2]; float q31 = f[wOff + (k + 1) * C + j + 3];
+                    float p02 = f[doutOff + (i + 0) * OC + k + 2]; float p12 = f[doutOff + (i + 1) * OC + k + 2];
+                    float p22 = f[doutOff + (i + 2) * OC + k + 2]; float p32 = f[doutOff + (i + 3) * OC + k + 2];
+                    float q02 = f[wOff + (k + 2) * C + j + 0]; float q12 = f[wOff + (k + 2) * C + j + 1];
+                    float q22 = f[wOff + (k + 2) * C + j + 2]; float q32 = f[wOff + (k + 2) * C + j + 3];
+                    float p03 = f[doutOff + (i + 0) * OC + k + 3]; float p13 = f[doutOff + (i + 1) * OC + k + 3];
+                    float p23 = f[doutOff + (i + 2) * OC + k + 3]; float p33 = f[doutOff + (i + 3) * OC + k + 3];
+                    float q03 = f[wOff + (k + 3) * C + j + 0]; float q13 = f[wOff + (k + 3) * C + j + 1];
+                    float q23 = f[wOff + (k + 3) * C + j + 2]; float q33 = f[wOff + (k + 3) * C + j + 3];
+                    a00 += p00 * q00; a01 += p00 * q10; a02 += p00 * q20; a03 += p00 * q30;
+                    a10 += p10 * q00; a11 += p10 * q10; a12 += p10 * q20; a13 += p10 * q30;
+                    a20 += p20 * q00; a21 += p20 * q10; a22 += p20 * q20; a23 += p20 * q30;
+                    a30 += p30 * q00; a31 += p30 * q10; a32 += p30 * q20; a33 += p30 * q30;
+                    a00 += p01 * q01; a01 += p01 * q11; a02 += p01 * q21; a03 += p01 * q31;
+                    a10 += p11 * q01; a11 += p11 * q11; a12 += p11 * q21; a13 += p11 * q31;
+                    a20 += p21 * q01; a21 += p21 * q11; a22 += p21 * q21; a23 += p21 * q31;
+                    a30 += p31 * q01; a31 += p31 * q11; a32 += p31 * q21; a33 += p31 * q31;
+                    a00 += p02 * q02; a01 += p02 * q12; a02 += p02 * q22; a03 += p02 * q32;
+                    a10 += p12 * q02; a11 += p12 * q12; a12 += p12 * q22; a13 += p12 * q32;
+                    a20 += p22 * q02; a21 += p22 * q12; a22 += p22 * q22; a23 += p22 * q32;
+                    a30 += p32 * q02; a31 += p32 * q12; a32 += p32 * q22; a33 += p32 * q32;
+                    a00 += p03 * q03; a01 += p03 * q13; a02 += p03 * q23; a03 += p03 * q33;
+                    a10 += p13 * q03; a11 += p13 * q13; a12 += p13 * q23; a13 += p13 * q33;
+                    a20 += p23 * q03; a21 += p23 * q13; a22 += p23 * q23; a23 += p23 * q33;
+                    a30 += p33 * q03; a31 += p33 * q13; a32 += p33 * q23; a33 += p33 * q33;
+                }
+                f[dinpOff + (i + 0) * C + j + 0] += a00; f[dinpOff + (i + 0) * C + j + 1] += a01; f[dinpOff + (i + 0) * C + j + 2] += a02; f[dinpOff + (i + 0) * C + j + 3] += a03;
+                f[dinpOff + (i + 1) * C + j + 0] += a10; f[dinpOff + (i + 1) * C + j + 1] += a11; f[dinpOff + (i + 1) * C + j + 2] += a12; f[dinpOff + (i + 1) * C + j + 3] += a13;
+                f[dinpOff + (i + 2) * C + j + 0] += a20; f[dinpOff + (i + 2) * C + j + 1] += a21; f[dinpOff + (i + 2) * C + j + 2] += a22; f[dinpOff + (i + 2) * C + j + 3] += a23;
+                f[dinpOff + (i + 3) * C + j + 0] += a30; f[dinpOff + (i + 3) * C + j + 1] += a31; f[dinpOff + (i + 3) * C + j + 2] += a32; f[dinpOff + (i + 3) * C + j + 3] += a33;
+            }
+        }
+    }
+
+    /** dweight[o,c] += Σ_r dout[r,o]·inp[r,c] for channels i … i+3 (i = 4·ib) and columns j … j+3 (j = 4·jb). */
+    public static void backwardWeightBlocked(float[] f,
+            int dwOff,    // (OC, C)
+            int doutOff,  // (BT, OC)
+            int inpOff,   // (BT, C)
+            int BT, int C, int OC) {
+        for (@Parallel int jb = 0; jb < C / 4; jb++) {
+            for (@Parallel int ib = 0; ib < OC / 4; ib++) {
+                int j = jb * 4;
+                int i = ib * 4;
+                float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f;
+                float a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+                float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f;
+                float a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+                for (int k = 0; k < BT; k += 4) {
+                    float p00 = f[doutOff + (k + 0) * OC + i + 0]; float p10 = f[doutOff + (k + 0) * OC + i + 1];
+                    float p20 = f[doutOff + (k + 0) * OC + i + 2]; float p30 = f[doutOff + (k + 0) * OC + i + 3];
+                    float q00 = f[inpOff + (k + 0) * C + j + 0]; float q10 = f[inpOff + (k + 0) * C + j + 1];
+                    float q20 = f[inpOff + (k + 0) * C + j + 2]; float q30 = f[inpOff + (k + 0) * C + j + 3];
+                    float p01 = f[doutOff + (k + 1) * OC + i + 0]; float p11 = f[doutOff + (k + 1) * OC + i + 1];
+                    float p21 = f[doutOff + (k + 1) * OC + i + 2]; float p31 = f[doutOff + (k + 1) * OC + i + 3];
+                    float q01 = f[inpOff + (k + 1) * C + j + 0]; float q11 = f[inpOff + (k + 1) * C + j + 1];
+                    float q21 = f[inpOff + (k + 1) * C + j + 2]; float q31 = f[inpOff + (k + 1) * C + j + 3];
+                    float p02 = f[doutOff + (k + 2) * OC + i + 0]; float p12 = f[doutOff + (k + 2) * OC + i + 1];
+                    float p22 = f[doutOff + (k + 2) * OC + i + 2]; float p32 = f[doutOff + (k + 2) * OC + i + 3];
+                    float q02 = f[inpOff + (k + 2) * C + j + 0]; float q12 = f[inpOff + (k + 2) * C + j + 1];
+                    float q22 = f[inpOff + (k + 2) * C + j + 2]; float q32 = f[inpOff + (k + 2) * C + j + 3];
+                    float p03 = f[doutOff + (k + 3) * OC + i + 0]; float p13 = f[doutOff + (k + 3) * OC + i + 1];
+                    float p23 = f[doutOff + (k + 3) * OC + i + 2]; float p33 = f[doutOff + (k + 3) * OC + i + 3];
+                    float q03 = f[inpOff + (k + 3) * C + j + 0]; float q13 = f[inpOff + (k + 3) * C + j + 1];
+                    float q23 = f[inpOff + (k + 3) * C + j + 2]; float q33 = f[inpOff + (k + 3) * C + j + 3];
+                    a00 += p00 * q00; a01 += p00 * q10; a02 += p00 * q20; a03 += p00 * q30;
+                    a10 += p10 * q00; a11 += p10 * q10; a12 += p10 * q20; a13 += p10 * q30;
+                    a20 += p20 * q00; a21 += p20 * q10; a22 += p20 * q20; a23 += p20 * q30;
+                    a30 += p30 * q00; a31 += p30 * q10; a32 += p30 * q20; a33 += p30 * q30;
+                    a00 += p01 * q01; a01 += p01 * q11; a02 += p01 * q21; a03 += p01 * q31;
+                    a10 += p11 * q01; a11 += p11 * q11; a12 += p11 * q21; a13 += p11 * q31;
+                    a20 += p21 * q01; a21 += p21 * q11; a22 += p21 * q21; a23 += p21 * q31;
+                    a30 += p31 * q01; a31 += p31 * q11; a32 += p31 * q21; a33 += p31 * q31;
+                    a00 += p02 * q02; a01 += p02 * q12; a02 += p02 * q22; a03 += p02 * q32;
+                    a10 += p12 * q02; a11 += p12 * q12; a12 += p12 * q22; a13 += p12 * q32;
+                    a20 += p22 * q02; a21 += p22 * q12; a22 += p22 * q22; a23 += p22 * q32;
+                    a30 += p32 * q02; a31 += p32 * q12; a32 += p32 * q22; a33 += p32 * q32;
+                    a00 += p03 * q03; a01 += p03 * q13; a02 += p03 * q23; a03 += p03 * q33;
+                    a10 += p13 * q03; a11 += p13 * q13; a12 += p13 * q23; a13 += p13 * q33;
+                    a20 += p23 * q03; a21 += p23 * q13; a22 += p23 * q23; a23 += p23 * q33;
+                    a30 += p33 * q03; a31 += p33 * q13; a32 += p33 * q23; a33 += p33 * q33;
+                }
+                f[dwOff + (i + 0) * C + j + 0] += a00; f[dwOff + (i + 0) * C + j + 1] += a01; f[dwOff + (i + 0) * C + j + 2] += a02; f[dwOff + (i + 0) * C + j + 3] += a03;
+                f[dwOff + (i + 1) * C + j + 0] += a10; f[dwOff + (i + 1) * C + j + 1] += a11; f[dwOff + (i + 1) * C + j + 2] += a12; f[dwOff + (i + 1) * C + j + 3] += a13;
+                f[dwOff + (i + 2) * C + j + 0] += a20; f[dwOff + (i + 2) * C + j + 1] += a21; f[dwOff + (i + 2) * C + j + 2] += a22; f[dwOff + (i + 2) * C + j + 3] += a23;
+                f[dwOff + (i + 3) * C + j + 0] += a30; f[dwOff + (i + 3) * C + j + 1] += a31; f[dwOff + (i + 3) * C + j + 2] += a32; f[dwOff + (i + 3) * C + j + 3] += a33;
             }
         }
     }

@@ -599,8 +599,13 @@ public final class TornadoBackend implements Backend {
                 }
                 if (runs > 1) {
                     String p = graphs.size() > 1 ? "" : graphs.get(0).graph.name + ".";
+                    // TornadoVM's copy-in counter also counts each kernel launch's argument buffer (OCLInstalledCode):
+                    // the data part is the host inputs; everything else stays on the device.
                     profiler.putBackendFigure(p + "copy_in_bytes_per_step", stepCopyIn);
                     profiler.putBackendFigure(p + "copy_out_bytes_per_step", stepCopyOut);
+                    profiler.putBackendFigure(p + "host_input_bytes_per_step", bytesOf(hostIn));
+                    profiler.putBackendFigure(p + "host_output_bytes_per_step", bytesOf(hostOut));
+                    profiler.putBackendFigure(p + "tasks_per_step", taskStats.size());
                     profiler.putBackendFigure(p + "device_kernel_ms_per_step", stepKernelMs);
                     profiler.putBackendFigure(p + "copy_ms_per_step", stepCopyMs);
                     profiler.putBackendFigure(p + "task_graphs_per_step", segments.size());
@@ -648,6 +653,14 @@ public final class TornadoBackend implements Backend {
             }
             return sb.append(")").toString();
         }
+    }
+
+    private static long bytesOf(Set<Object> arrays) {
+        long b = 0;
+        for (Object a : arrays) {
+            b += bytes(a);
+        }
+        return b;
     }
 
     private static boolean isCovered(List<long[]> intervals, long from, long to) {

@@ -148,7 +148,7 @@ class CoreKernelsTornadoTest {
         assertSameAsJvm(g);
     }
 
-    /** Both TornadoVM matmul forward variants (register-blocked, plain), on blockable and odd shapes. */
+    /** Both TornadoVM variants (register-blocked, plain) of the three matmul stages, on blockable and odd shapes. */
     @Test
     void matmulVariantsMatchTheJvmBackend() throws Exception {
         for (String variant : new String[] {"blocked", "plain"}) {
@@ -158,6 +158,10 @@ class CoreKernelsTornadoTest {
                 g.add(Ops.matmulForward("blockable", FloatSlice.of("o", 64, 48), rnd("x", 64, 32), rnd("w", 48, 32), rnd("b", 48), 64, 32, 48));
                 g.add(Ops.matmulForward("blockable_nobias", FloatSlice.of("o", 8, 12), rnd("x", 8, 16), rnd("w", 12, 16), null, 8, 16, 12));
                 g.add(Ops.matmulForward("odd", FloatSlice.of("o", 30, 65), rnd("x", 30, 36), rnd("w", 65, 36), rnd("b", 65), 30, 36, 65));
+                g.add(Ops.matmulBackwardInput("backward_input", rnd("dx", 24, 20), rnd("dy", 24, 36), rnd("w", 36, 20), 24, 20, 36));
+                g.add(Ops.matmulBackwardInput("backward_input_odd", rnd("dx", 30, 36), rnd("dy", 30, 65), rnd("w", 65, 36), 30, 36, 65));
+                g.add(Ops.matmulBackwardWeight("backward_weight", rnd("dw", 36, 20), rnd("dy", 24, 36), rnd("x", 24, 20), 24, 20, 36));
+                g.add(Ops.matmulBackwardWeight("backward_weight_odd", rnd("dw", 65, 36), rnd("dy", 30, 65), rnd("x", 30, 36), 30, 36, 65));
                 System.out.println("matmul variant " + variant + ":");
                 assertSameAsJvm(g);
             } finally {

@@ -46,7 +46,8 @@ final class BenchCommand implements Main.Command {
                 "  backends  the same training steps on each backend (--backends jvm,tornado:0:0 --png FILE): per-kernel time,",
                 "            step time, largest loss and gradient difference against the first backend; table, --json, --png",
                 "  --plain   run the plain kernel bodies instead of the JVM backend's fast variants (for comparison)",
-                "  --backend jvm (default) or tornado:B:D (under the TornadoVM launcher; see tornado-backend/README.md)",
+                "  --backend jvm (default) or tornado[:B:D] (under the TornadoVM launcher; see tornado-backend/README.md);",
+                "            --device B:D picks the TornadoVM device (as listed by 'leviathan devices')",
                 "  --steps N measured iterations (default 30 for kernels, 50 for step); --warmup W excluded first (default 10)");
     }
 
@@ -61,7 +62,7 @@ final class BenchCommand implements Main.Command {
         boolean plain = args.flag("plain");
         int threads = args.integer("threads", 0);
         String json = args.get("json", null);
-        String backendSpec = args.get("backend", "jvm");
+        String backendSpec = Cli.backendSpec(args);
         ModelConfig mc = preset.model.withVocabSize(65);
         TrainConfig tc = preset.train.copy();
         String backends = what.equals("backends") ? args.get("backends", "jvm,tornado:0:0") : null;

@@ -20,6 +20,25 @@ import leviathan.trainer.TrainingCheckpoint;
 final class Cli {
     private Cli() {}
 
+    /**
+     * The backend a command runs on: {@code --backend NAME[:DEVICE]} (default jvm), or the device given
+     * apart as {@code --device B:D} (so {@code --backend tornado --device 0:1} is {@code --backend tornado:0:1}).
+     */
+    static String backendSpec(Args args) {
+        String backend = args.get("backend", "jvm");
+        String device = args.get("device", null);
+        if (device == null) {
+            return backend;
+        }
+        if (backend.contains(":")) {
+            throw new CliException("give the device once: --backend " + backend + " already names one (drop --device " + device + ")", 2);
+        }
+        if (backend.equals("jvm")) {
+            throw new CliException("--device " + device + " selects a TornadoVM device; the jvm backend has none (use --backend tornado --device B:D)", 2);
+        }
+        return backend + ":" + device;
+    }
+
     static Backend backend(String spec, int threads, Profiler profiler) {
         if (threads < 0) {
             throw new CliException("--threads must not be negative", 2);

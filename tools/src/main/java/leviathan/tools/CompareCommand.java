@@ -78,7 +78,7 @@ final class CompareCommand implements Main.Command {
         String mixerList = args.get("mixers", String.join(",", Mixers.all().keySet()));
         String dataArg = args.get("data", Corpus.DEFAULT_NAME);
         Path out = Paths.get(args.get("out", "runs/compare-" + preset.name));
-        String backendSpec = args.get("backend", "jvm");
+        String backendSpec = Cli.backendSpec(args);
         int threads = args.integer("threads", 0);
         TrainConfig train = preset.train.copy();
         Map<String, Map<String, String>> mixerOptions = new LinkedHashMap<>();

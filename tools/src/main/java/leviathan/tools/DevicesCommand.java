@@ -13,7 +13,7 @@ final class DevicesCommand implements Main.Command {
 
     @Override
     public String help() {
-        return "usage: leviathan devices\n\nLists every backend on the class path with its devices; select one with --backend NAME[:DEVICE].";
+        return "usage: leviathan devices\n\nLists every backend on the class path with its devices; select one with --backend NAME[:DEVICE]\n(or --backend tornado --device B:D).";
     }
 
     @Override

@@ -38,7 +38,7 @@ final class EvalCommand implements Main.Command {
         String dataArg = args.get("data", null);
         long seed = args.longValue("seed", 1);
         int batch = args.integer("batch", 12);
-        String backendSpec = args.get("backend", "jvm");
+        String backendSpec = Cli.backendSpec(args);
         int threads = args.integer("threads", 0);
         args.rejectUnused("eval");
         if (batch <= 0) {

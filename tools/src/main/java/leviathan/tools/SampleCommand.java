@@ -37,7 +37,7 @@ final class SampleCommand implements Main.Command {
         float temperature = args.number("temperature", 0.8f);
         int topK = args.integer("top-k", 0);
         long seed = args.longValue("seed", 1);
-        String backendSpec = args.get("backend", "jvm");
+        String backendSpec = Cli.backendSpec(args);
         int threads = args.integer("threads", 0);
         args.rejectUnused("sample");
         if (length < 0) {

@@ -54,7 +54,7 @@ final class ScaleCommand implements Main.Command {
         double maxSeconds = args.number("max-seconds", 20f);
         int fitFrom = args.integer("fit-from", 512);
         Path out = Paths.get(args.get("out", "runs/scale"));
-        String backendSpec = args.get("backend", "jvm");
+        String backendSpec = Cli.backendSpec(args);
         int threads = args.integer("threads", 0);
         Map<String, Map<String, String>> options = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : args.unused().entrySet()) {

@@ -35,7 +35,7 @@ final class TrainCommand implements Main.Command {
     public String help() {
         return String.join("\n",
                 "usage: leviathan train [--preset baby|seed] [--data FILE|tinyshakespeare] [--out DIR] [--resume]",
-                "                       [--stop-at N] [--threads N] [--backend jvm] [--profile] [--KEY=VALUE ...]",
+                "                       [--stop-at N] [--threads N] [--backend jvm|tornado] [--device B:D] [--profile] [--KEY=VALUE ...]",
                 "",
                 "  --preset NAME      starting configuration (default baby: " + Preset.get("baby").description + ")",
                 "  --data FILE        any UTF-8 text; default tinyshakespeare (data/, ../shared/data/, cache, or downloaded)",
@@ -44,6 +44,8 @@ final class TrainCommand implements Main.Command {
                 "                     a directory that holds a checkpoint",
                 "  --resume           continue the run in --out exactly where it stopped (same data required)",
                 "  --stop-at N        stop after step N (schedule unchanged), save, and exit; resume later",
+                "  --backend NAME     jvm (default) or tornado (under the TornadoVM launcher); --device B:D picks the",
+                "                     TornadoVM device listed by 'leviathan devices' (also written tornado:B:D)",
                 "  --profile          print the per-stage profile after training (and write profile.json)",
                 "  model options:     --layers --heads --width --context --mixer NAME",
                 "  training options:  --" + TrainConfig.KEYS.replace(", ", " --"),
@@ -64,7 +66,7 @@ final class TrainCommand implements Main.Command {
         int stopAt = args.integer("stop-at", 0);
         String outArg = args.get("out", null);
         Profiler profiler = new Profiler(profile, 5);
-        String backendSpec = args.get("backend", "jvm");
+        String backendSpec = Cli.backendSpec(args);
         int threads = args.integer("threads", 0);
 
         Corpus corpus = Corpus.load(dataArg);

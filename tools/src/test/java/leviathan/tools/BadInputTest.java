@@ -152,6 +152,9 @@ class BadInputTest {
         assertCleanError(run("info", "--preset=huge"), 2, "unknown preset");
         assertCleanError(run("info", "--mixer=bogus"), 2, "unknown mixer");
         assertCleanError(run("train", "--backend=quantum", "--data=" + data, "--out=" + tmp.resolve("r")), 2, "unknown backend");
+        assertCleanError(run("train", "--device=0:0", "--data=" + data, "--out=" + tmp.resolve("r")), 2, "the jvm backend has none");
+        assertCleanError(run("train", "--backend=tornado:0:0", "--device=0:1", "--data=" + data, "--out=" + tmp.resolve("r")), 2,
+                "give the device once");
         CliRunner.Result r = run("frobnicate");
         assertEquals(2, r.code);
         assertTrue(r.errLines().get(0).startsWith("error: unknown command 'frobnicate'"), r.toString());

@@ -92,12 +92,14 @@ public final class TornadoTasks {
 
     public static synchronized boolean has(Kernel kernel) {
         CoreTasks.register();
+        MixerTasks.register();
         return REGISTRY.containsKey(kernel);
     }
 
     /** The binding of a stage's kernel, or an error naming the kernel and the stage. */
     public static synchronized Binding lookup(Stage stage) {
         CoreTasks.register();
+        MixerTasks.register();
         Binding b = REGISTRY.get(stage.kernel);
         if (b == null) {
             throw new UnsupportedOperationException("no TornadoVM task for kernel " + stage.kernel.name + " (stage " + stage.name

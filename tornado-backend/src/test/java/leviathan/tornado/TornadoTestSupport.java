@@ -8,7 +8,9 @@ import java.util.List;
 import leviathan.compute.Backend;
 import leviathan.compute.JvmBackend;
 import leviathan.compute.Profiler;
+import leviathan.compute.FloatSlice;
 import leviathan.model.Gpt;
+import leviathan.model.MixerState;
 import leviathan.model.ModelConfig;
 import leviathan.model.Rng;
 import leviathan.model.Workspace;
@@ -40,9 +42,14 @@ final class TornadoTestSupport {
         return new JvmBackend(Runtime.getRuntime().availableProcessors(), true, new Profiler());
     }
 
-    /** The baby preset's shapes (N=4, H=4, C=128, Tmax=64, B=12) with a 65-character vocabulary. */
+    /**
+     * The baby preset's shapes (N=4, H=4, C=128, Tmax=64, B=12) with a 65-character vocabulary. The
+     * Performer redraws its features every 20 steps, so the test also crosses a host-side change of
+     * device-resident parameters.
+     */
     static ModelConfig baby(String mixer) {
-        return new ModelConfig(65, 64, 4, 4, 128, mixer, java.util.Map.of());
+        java.util.Map<String, String> options = mixer.equals("performer") ? java.util.Map.of("redraw", "20") : java.util.Map.of();
+        return new ModelConfig(65, 64, 4, 4, 128, mixer, options);
     }
 
     /** Losses of {@code steps} training steps on seeded random batches (same batches for every backend). */
@@ -57,7 +64,24 @@ final class TornadoTestSupport {
         Backend.CompiledGraph update = backend.compile(model.updateGraph(tc.weightDecay, tc.gradClip));
         Rng rng = new Rng(42);
         List<Float> losses = new ArrayList<>();
+        MixerState mixerState = new MixerState() { // as the Trainer's: a mixer may change its tensors between steps
+            @Override
+            public FloatSlice tensor(String fullName) {
+                return model.param(fullName);
+            }
+
+            @Override
+            public void changed(FloatSlice slice) {
+                backend.syncToDevice(slice.array);
+            }
+
+            @Override
+            public long seed() {
+                return tc.seed;
+            }
+        };
         for (int step = 0; step < steps; step++) {
+            model.mixer.beforeStep(step, mixerState);
             // a toy "language": next token = (token * 7 + 3) mod V, with noise, so the loss falls
             for (int i = 0; i < ws.tokens.length; i++) {
                 int t = rng.nextInt(mc.vocabSize);

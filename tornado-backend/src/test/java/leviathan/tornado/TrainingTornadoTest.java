@@ -66,8 +66,10 @@ class TrainingTornadoTest {
         assertTrue(fig.get("copy_out_bytes_per_step") <= fig.get("host_output_bytes_per_step") + headers, mixer + ": copy out " + fig);
         assertTrue(fig.get("copy_in_bytes_per_step") <= fig.get("host_input_bytes_per_step") + headers + 256 * fig.get("tasks_per_step"),
                 mixer + ": copy in " + fig);
-        assertEquals(0.0, fig.get("on_demand_copy_in_bytes"), mixer + ": on-demand uploads during training");
-        assertEquals(0.0, fig.get("on_demand_copy_out_bytes"), mixer + ": on-demand downloads during training");
+        if (!mixer.equals("performer")) { // the Performer redraws its features on the host (every 20 steps here)
+            assertEquals(0.0, fig.get("on_demand_copy_in_bytes"), mixer + ": on-demand uploads during training");
+            assertEquals(0.0, fig.get("on_demand_copy_out_bytes"), mixer + ": on-demand downloads during training");
+        }
     }
 
     @Test

@@ -227,7 +227,11 @@ final class BackendComparison {
     }
 
     private static void writeChart(Path file, List<String> kernels, List<Result> results) throws IOException {
-        Plot plot = Plot.bars("per-kernel time per training step (log scale)", kernels).yLabel("microseconds per step").logY();
+        List<String> labels = new ArrayList<>(); // short enough to read under the bars
+        for (String k : kernels) {
+            labels.add(k.replace("backward", "bwd").replace("forward", "fwd").replace("_key_value", "_kv"));
+        }
+        Plot plot = Plot.bars("per-kernel time per training step (log scale)", labels).yLabel("microseconds per step").logY();
         for (Result r : results) {
             double[] v = new double[kernels.size()];
             for (int i = 0; i < v.length; i++) {

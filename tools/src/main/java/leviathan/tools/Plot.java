@@ -359,6 +359,10 @@ public final class Plot {
         double base = y.toPixelExact(y.low, area.y + area.height, -area.height);
         g.setFont(TICK_FONT);
         FontMetrics fm = g.getFontMetrics();
+        boolean stagger = false;
+        for (String category : categories) {
+            stagger |= fm.stringWidth(category) > slot - 4;
+        }
         for (int c = 0; c < n; c++) {
             double left = area.x + c * slot + 0.1 * slot;
             for (int k = 0; k < series.size(); k++) {
@@ -373,8 +377,11 @@ public final class Plot {
                 g.fill(bar);
             }
             g.setColor(Color.BLACK);
-            String label = fit(categories.get(c), fm, (int) slot - 4);
-            g.drawString(label, (int) (area.x + (c + 0.5) * slot) - fm.stringWidth(label) / 2, area.y + area.height + 6 + fm.getAscent());
+            // Labels too wide for their slot alternate between two rows, so each gets two slots' width.
+            int row = stagger && c % 2 == 1 ? 1 : 0;
+            String label = fit(categories.get(c), fm, (int) (stagger ? 2 * slot : slot) - 4);
+            g.drawString(label, (int) (area.x + (c + 0.5) * slot) - fm.stringWidth(label) / 2,
+                    area.y + area.height + 6 + fm.getAscent() + row * fm.getHeight());
         }
     }
 

@@ -64,6 +64,9 @@ final class TrainCommand implements Main.Command {
         Preset preset = Preset.get(presetName);
         String dataArg = args.get("data", Corpus.DEFAULT_NAME);
         int stopAt = args.integer("stop-at", 0);
+        if (stopAt < 0 || args.has("stop-at") && stopAt == 0) {
+            throw new CliException("--stop-at must be a positive step number, got " + stopAt, 2);
+        }
         String outArg = args.get("out", null);
         Profiler profiler = new Profiler(profile, 5);
         String backendSpec = Cli.backendSpec(args);

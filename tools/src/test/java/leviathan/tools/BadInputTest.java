@@ -163,7 +163,8 @@ class BadInputTest {
 
     @Test
     void contextOrBatchNotPositive() {
-        for (String bad : new String[] {"--context=0", "--context=-4", "--batch=0", "--batch=-1", "--width=0", "--layers=0", "--heads=-2"}) {
+        for (String bad : new String[] {"--context=0", "--context=-4", "--batch=0", "--batch=-1", "--width=0", "--layers=0", "--heads=-2",
+                "--steps=0", "--steps=-5", "--stop-at=-3", "--stop-at=0"}) {
             assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("r"), bad), 2, bad.substring(2, bad.indexOf('=')));
         }
         assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("r"), "--context=x"), 2, "integer");

@@ -41,7 +41,7 @@ public final class TrainConfig {
     public TrainConfig set(String key, String value) {
         switch (key) {
             case "batch": batchSize = positiveInt(key, value); break;
-            case "steps": steps = nonNegativeInt(key, value); break;
+            case "steps": steps = positiveInt(key, value); break;
             case "lr": learningRate = positiveFloat(key, value); break;
             case "min_lr": minLearningRate = nonNegativeFloat(key, value); break;
             case "warmup": warmupSteps = nonNegativeInt(key, value); break;

@@ -1,5 +1,6 @@
 package leviathan.model;
 
+import leviathan.compute.Backend;
 import leviathan.compute.FloatSlice;
 
 /** What a mixer may touch between steps: its own tensors by full name, and a seeded generator. */
@@ -10,4 +11,24 @@ public interface MixerState {
     void changed(FloatSlice slice);
 
     long seed();
+
+    /** The state a training loop hands its model's mixer: the model's parameters, synced to {@code backend}. */
+    static MixerState of(Gpt model, Backend backend, long seed) {
+        return new MixerState() {
+            @Override
+            public FloatSlice tensor(String fullName) {
+                return model.param(fullName);
+            }
+
+            @Override
+            public void changed(FloatSlice slice) {
+                backend.syncToDevice(slice.array);
+            }
+
+            @Override
+            public long seed() {
+                return seed;
+            }
+        };
+    }
 }

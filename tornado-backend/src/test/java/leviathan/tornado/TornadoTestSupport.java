@@ -8,7 +8,6 @@ import java.util.List;
 import leviathan.compute.Backend;
 import leviathan.compute.JvmBackend;
 import leviathan.compute.Profiler;
-import leviathan.compute.FloatSlice;
 import leviathan.model.Gpt;
 import leviathan.model.MixerState;
 import leviathan.model.ModelConfig;
@@ -64,22 +63,7 @@ final class TornadoTestSupport {
         Backend.CompiledGraph update = backend.compile(model.updateGraph(tc.weightDecay, tc.gradClip));
         Rng rng = new Rng(42);
         List<Float> losses = new ArrayList<>();
-        MixerState mixerState = new MixerState() { // as the Trainer's: a mixer may change its tensors between steps
-            @Override
-            public FloatSlice tensor(String fullName) {
-                return model.param(fullName);
-            }
-
-            @Override
-            public void changed(FloatSlice slice) {
-                backend.syncToDevice(slice.array);
-            }
-
-            @Override
-            public long seed() {
-                return tc.seed;
-            }
-        };
+        MixerState mixerState = MixerState.of(model, backend, tc.seed); // as the Trainer: a mixer may change its tensors
         for (int step = 0; step < steps; step++) {
             model.mixer.beforeStep(step, mixerState);
             // a toy "language": next token = (token * 7 + 3) mod V, with noise, so the loss falls

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 
 import leviathan.compute.Backend;
-import leviathan.compute.FloatSlice;
 import leviathan.model.Gpt;
 import leviathan.model.MixerState;
 import leviathan.model.Rng;
@@ -97,22 +96,7 @@ public final class Trainer {
         this.backward = backend.compile(ws.backwardGraph);
         this.update = backend.compile(model.updateGraph(cfg.weightDecay, cfg.gradClip));
         this.evaluator = new Evaluator(ws, backend, logits, loss);
-        this.mixerState = new MixerState() {
-            @Override
-            public FloatSlice tensor(String fullName) {
-                return model.param(fullName);
-            }
-
-            @Override
-            public void changed(FloatSlice slice) {
-                backend.syncToDevice(slice.array);
-            }
-
-            @Override
-            public long seed() {
-                return cfg.seed;
-            }
-        };
+        this.mixerState = MixerState.of(model, backend, cfg.seed);
     }
 
     public Workspace workspace() {

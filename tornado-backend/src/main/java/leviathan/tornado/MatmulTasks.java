@@ -13,7 +13,8 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  *
  * <p>Measured on PoCL's CPU device here (forward 768×128×512, device kernel time): plain wrapper
  * (one output per work item over the body) 3.1 GFLOP/s, a 16×16 local-memory tiled kernel
- * 2.0 GFLOP/s (PoCL turns every barrier into a loop over the work group), blocked about 20 GFLOP/s.
+ * 2.0 GFLOP/s (PoCL turns every barrier into a loop over the work group), blocked 13 GFLOP/s (median in
+ * `bench matmul`; up to ~20 alone).
  * PoCL does not vectorise TornadoVM's kernels across work items, so register blocking is what pays
  * there; on a GPU the local-memory tiled form is the one to try (see tornado-backend/README.md).
  *

@@ -285,9 +285,13 @@ public final class TornadoBackend implements Backend {
     private final class Plan implements TornadoTasks.BindContext {
         final String name;
         final List<Compiled> graphs;
+        /** Every host array the plan's stages use (each has a region in the arena). */
         final Set<Object> all = newIdentitySet();
+        /** Arrays read before the plan has written all of them: the device copy must be current before a run. */
         final Set<Object> liveIn = newIdentitySet();
+        /** Arrays some stage writes: after a run this plan's arena holds their newest copy. */
         final Set<Object> written = newIdentitySet();
+        /** The graphs' host inputs (copied in every run) and host outputs (copied out every run). */
         final Set<Object> hostIn = newIdentitySet();
         final Set<Object> hostOut = newIdentitySet();
         final List<Profiler.StageStats> taskStats = new ArrayList<>();
@@ -447,7 +451,7 @@ public final class TornadoBackend implements Backend {
                         Object arg = s.arg(i);
                         Object arr = arrayOf(arg);
                         if (arr == null) {
-                            continue; // a size, or an absent optional buffer (the dummy is always there)
+                            continue; // a size, or an absent optional buffer
                         }
                         long off = arg instanceof FloatSlice ? ((FloatSlice) arg).offset : ((IntSlice) arg).offset;
                         long len = arg instanceof FloatSlice ? ((FloatSlice) arg).length : ((IntSlice) arg).length;

@@ -27,7 +27,7 @@ import leviathan.trainer.TrainConfig;
 final class BenchCommand implements Main.Command {
     @Override
     public String summary() {
-        return "benchmarks: 'bench kernels' (per-stage profile, matmul GFLOP/s), 'bench step' (ms/step, tokens/s)";
+        return "benchmarks: 'bench kernels' (per-stage profile), 'bench matmul', 'bench step' (ms/step, tokens/s), 'bench backends'";
     }
 
     @Override

@@ -85,8 +85,10 @@ final class RunLog {
 
     void finished(int step, boolean stopped, Path dir, double tokensPerSecond) {
         double elapsed = (System.nanoTime() - startNanos) / 1e9;
-        out.println(String.format(Locale.ROOT, "%s at step %d in %s (%.0f tok/s steady state)%s", stopped ? "stopped" : "finished",
-                step, duration(elapsed), tokensPerSecond, dir == null ? "" : "; checkpoint in " + dir));
+        String rate = tokensPerSecond > 0 ? String.format(Locale.ROOT, "%.0f tok/s steady state", tokensPerSecond)
+                : "too few steps for a steady-state rate"; // the first steps (JIT warm-up) are never counted
+        out.println(String.format(Locale.ROOT, "%s at step %d in %s (%s)%s", stopped ? "stopped" : "finished",
+                step, duration(elapsed), rate, dir == null ? "" : "; checkpoint in " + dir));
     }
 
     private void append(Map<String, Object> m) {

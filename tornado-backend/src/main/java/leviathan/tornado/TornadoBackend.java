@@ -515,6 +515,10 @@ public final class TornadoBackend implements Backend {
                 }
                 profiling = wantProfile;
             }
+            if (runs == 0 && taskStats.size() > 20) { // a long first step should not look like a hang
+                System.err.println("tornado: compiling " + taskStats.size() + " tasks for " + device.getDeviceName()
+                        + " (first run of " + describeGraphs() + "; TornadoVM compiles each task once)");
+            }
             long t0 = System.nanoTime();
             double compile = 0;
             try {
@@ -644,6 +648,14 @@ public final class TornadoBackend implements Backend {
                 }
             }
             last.forEach((idx, ns) -> taskStats.get(idx).record(ns));
+        }
+
+        String describeGraphs() {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < graphs.size(); i++) {
+                sb.append(i > 0 ? "+" : "").append(graphs.get(i).graph.name);
+            }
+            return sb.toString();
         }
 
         String describe() {

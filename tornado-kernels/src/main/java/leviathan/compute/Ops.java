@@ -250,6 +250,11 @@ public final class Ops {
         expect(name, m, params.length, "params length");
         expect(name, v, params.length, "params length");
         expect(name, scalars, StepScalars.SIZE, "StepScalars.SIZE");
+        // The four are views of blocks with one layout: equal offsets catch the grads of one tensor
+        // paired with the parameters of another of the same size.
+        if (grads.offset != params.offset || m.offset != params.offset || v.offset != params.offset) {
+            throw new IllegalArgumentException(name + ": params, grads and moments must share one layout (same offsets)");
+        }
         return new Stage(name, CoreKernels.ADAMW_UPDATE, new int[] {params.length}, 14.0 * params.length,
                 7.0 * params.length * F, params, grads, m, v, scalars, weightDecay);
     }

@@ -138,12 +138,15 @@ class OpsValidationTest {
     }
 
     @Test
-    void adamwRejectsMismatchedLengths() {
+    void adamwRejectsMismatchedOffsetsAndLengths() {
         BlockLayout layout = new BlockLayout("p");
         layout.add("a", 20);
         layout.add("b", 20);
         FloatBlock p = layout.allocate("params"), g = layout.allocate("grads"), m = layout.allocate("m"), v = layout.allocate("v");
         FloatSlice scalars = buf("scalars", StepScalars.SIZE);
+        // Same lengths, different tensors: grads of "b" against params of "a".
+        assertRejected(() -> Ops.adamw("adamw", p.slice("a"), g.slice("b"), m.slice("a"), v.slice("a"), scalars, 0.1f),
+                "adamw", "same offsets");
         assertRejected(() -> Ops.adamw("adamw", p.slice("a"), g.range("short", 0, 19), m.slice("a"), v.slice("a"), scalars, 0.1f),
                 "grads.short", "expected 20");
         assertRejected(() -> Ops.adamw("adamw", p.slice("a"), g.slice("a"), m.slice("a"), v.slice("a"), buf("scalars_bad", 3), 0.1f),

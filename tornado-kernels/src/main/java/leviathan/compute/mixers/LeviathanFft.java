@@ -147,37 +147,27 @@ public final class LeviathanFft {
 
     /** Stage args as {@link LeviathanOps#lagCorrelate} declares them: preatt, base, lag, T, H, L. */
     public static JvmFastKernels.JvmStage lagCorrelate(Stage s) {
-        FloatSlice preatt = s.floats(0), base = s.floats(1), lag = s.floats(2);
-        int T = s.intArg(3), H = s.intArg(4), L = s.intArg(5);
-        int heads = s.extent[0] / T;
-        int lags = effectiveLags(T, L);
-        Kernel.RangeBody body = (from, to) -> {
-            Scratch sc = scratch(T, lags);
-            for (int bh = from; bh < to; bh++) {
-                int head = bh * T * T;
-                pack(sc.x, base.array, base.offset + head, T, lags);
-                lagSpectrum(sc, lag, (bh % H) * L);
-                correlate(sc, sc.y, sc.x, false);
-                unpack(preatt.array, preatt.offset + head, sc.y, T, lags);
-            }
-        };
-        return pool -> pool.run(heads, body);
+        return correlateRows(s.floats(0), s.floats(1), s.floats(2), s.intArg(3), s.intArg(4), s.intArg(5), s.extent[0], false);
     }
 
     /** Args as {@link LeviathanOps#lagCorrelateBackward}: dbase, dpreatt, lag, T, H, L. */
     public static JvmFastKernels.JvmStage lagCorrelateBackward(Stage s) {
-        FloatSlice dbase = s.floats(0), dpreatt = s.floats(1), lag = s.floats(2);
-        int T = s.intArg(3), H = s.intArg(4), L = s.intArg(5);
-        int heads = s.extent[0] / T;
+        return correlateRows(s.floats(0), s.floats(1), s.floats(2), s.intArg(3), s.intArg(4), s.intArg(5), s.extent[0], true);
+    }
+
+    /** out[(b,h)] = the lag correlation of in[(b,h)] with head h's lag weights, or its adjoint; one task per (b, h). */
+    private static JvmFastKernels.JvmStage correlateRows(FloatSlice out, FloatSlice in, FloatSlice lag, int T, int H, int L,
+                                                         int rows, boolean adjoint) {
+        int heads = rows / T;
         int lags = effectiveLags(T, L);
         Kernel.RangeBody body = (from, to) -> {
             Scratch sc = scratch(T, lags);
             for (int bh = from; bh < to; bh++) {
                 int head = bh * T * T;
-                pack(sc.x, dpreatt.array, dpreatt.offset + head, T, lags);
+                pack(sc.x, in.array, in.offset + head, T, lags);
                 lagSpectrum(sc, lag, (bh % H) * L);
-                correlate(sc, sc.y, sc.x, true);
-                unpack(dbase.array, dbase.offset + head, sc.y, T, lags);
+                correlate(sc, sc.y, sc.x, adjoint);
+                unpack(out.array, out.offset + head, sc.y, T, lags);
             }
         };
         return pool -> pool.run(heads, body);

@@ -27,6 +27,8 @@ public final class JvmFastKernels {
         FAST.put(CoreKernels.MATMUL_BACKWARD_WEIGHT, s -> VectorGemm.backwardWeight(s.floats(0), s.floats(1), s.floats(2),
                 s.intArg(3), s.intArg(4), s.intArg(5))::run);
         FAST.put(CoreKernels.MATMUL_BACKWARD_BIAS, VectorColumns::matmulBackwardBias);
+        FAST.put(CoreKernels.LAYERNORM_FORWARD, VectorLayerNorm::forward);
+        FAST.put(CoreKernels.LAYERNORM_BACKWARD_INPUT, VectorLayerNorm::backwardInput);
         FAST.put(CoreKernels.LAYERNORM_BACKWARD_PARAMS, VectorColumns::layerNormBackwardParams);
         FAST.put(CoreKernels.GELU_FORWARD, VectorElementwise::geluForward);
         FAST.put(CoreKernels.GELU_BACKWARD, VectorElementwise::geluBackward);

@@ -80,9 +80,41 @@ public final class VectorRows {
         }
     }
 
-    /** row[0..n) (n rounded up to whole vectors) = Σ_d x[xOff + d] · tr[d, 0..n). */
+    /**
+     * row[0..n) (n rounded up to whole vectors) = Σ_d x[xOff + d] · tr[d, 0..n). Up to four vectors
+     * of the row are accumulated side by side: one vector alone is a chain of D dependent FMAs
+     * (latency-bound, ~4 cycles each); interleaved, the same chains overlap. Each lane still sees
+     * the same FMAs in the same order, so the result does not change.
+     */
     public static void rowTimesTransposed(float[] row, float[] x, int xOff, float[] tr, int D, int tPad, int n) {
-        for (int c = 0; c < n; c += LANES) {
+        int c = 0;
+        for (; c + 4 * LANES <= n; c += 4 * LANES) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int d = 0; d < D; d++) {
+                FloatVector xd = FloatVector.broadcast(S, x[xOff + d]);
+                int o = d * tPad + c;
+                a0 = FloatVector.fromArray(S, tr, o).fma(xd, a0);
+                a1 = FloatVector.fromArray(S, tr, o + LANES).fma(xd, a1);
+                a2 = FloatVector.fromArray(S, tr, o + 2 * LANES).fma(xd, a2);
+                a3 = FloatVector.fromArray(S, tr, o + 3 * LANES).fma(xd, a3);
+            }
+            a0.intoArray(row, c);
+            a1.intoArray(row, c + LANES);
+            a2.intoArray(row, c + 2 * LANES);
+            a3.intoArray(row, c + 3 * LANES);
+        }
+        for (; c + 2 * LANES <= n; c += 2 * LANES) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0;
+            for (int d = 0; d < D; d++) {
+                FloatVector xd = FloatVector.broadcast(S, x[xOff + d]);
+                int o = d * tPad + c;
+                a0 = FloatVector.fromArray(S, tr, o).fma(xd, a0);
+                a1 = FloatVector.fromArray(S, tr, o + LANES).fma(xd, a1);
+            }
+            a0.intoArray(row, c);
+            a1.intoArray(row, c + LANES);
+        }
+        for (; c < n; c += LANES) {
             FloatVector acc = FloatVector.zero(S);
             for (int d = 0; d < D; d++) {
                 acc = FloatVector.fromArray(S, tr, d * tPad + c).fma(FloatVector.broadcast(S, x[xOff + d]), acc);
@@ -128,6 +160,20 @@ public final class VectorRows {
     public static void weightedRowSum(float[] y, int yOff, float[] w, int wOff, int wStride, float wScale,
                                       float[] x, int xOff, int xStride, int count, int D) {
         int d = 0;
+        // Two vectors of d side by side where they fit: two independent FMA chains overlap (a head
+        // of 32 is exactly two 512-bit vectors); per lane the same FMAs in the same order.
+        for (; d + 2 * LANES <= D; d += 2 * LANES) {
+            FloatVector acc0 = FloatVector.fromArray(S, y, yOff + d);
+            FloatVector acc1 = FloatVector.fromArray(S, y, yOff + d + LANES);
+            for (int i = 0; i < count; i++) {
+                FloatVector a = FloatVector.broadcast(S, w[wOff + i * wStride] * wScale);
+                int o = xOff + i * xStride + d;
+                acc0 = FloatVector.fromArray(S, x, o).fma(a, acc0);
+                acc1 = FloatVector.fromArray(S, x, o + LANES).fma(a, acc1);
+            }
+            acc0.intoArray(y, yOff + d);
+            acc1.intoArray(y, yOff + d + LANES);
+        }
         if (D >= LANES) {
             for (; d + LANES <= D; d += LANES) {
                 FloatVector acc = FloatVector.fromArray(S, y, yOff + d);

@@ -49,7 +49,7 @@ class JvmFastKernelsTest {
                 Arguments.of(2, 3, nr - 1));                   // fewer rows than a tile, one partial panel
     }
 
-    /** The fast variants registered for the core kernels are exactly the ones tested here and in VectorElementwiseTest. */
+    /** The fast variants registered for the core kernels are exactly the ones tested here and in the Vector*Test classes. */
     @Test
     void everyRegisteredFastVariantIsCoveredHere() throws IllegalAccessException {
         Set<String> withFast = new TreeSet<>();
@@ -65,7 +65,8 @@ class JvmFastKernelsTest {
                 CoreKernels.MATMUL_BACKWARD_WEIGHT.name, CoreKernels.ATTENTION_FORWARD.name,
                 CoreKernels.ATTENTION_BACKWARD_QUERY.name, CoreKernels.ATTENTION_BACKWARD_KEY_VALUE.name,
                 CoreKernels.GELU_FORWARD.name, CoreKernels.GELU_BACKWARD.name, CoreKernels.ADAMW_UPDATE.name,
-                CoreKernels.FILL.name, CoreKernels.MATMUL_BACKWARD_BIAS.name, CoreKernels.LAYERNORM_BACKWARD_PARAMS.name)), withFast,
+                CoreKernels.FILL.name, CoreKernels.MATMUL_BACKWARD_BIAS.name, CoreKernels.LAYERNORM_BACKWARD_PARAMS.name,
+                CoreKernels.LAYERNORM_FORWARD.name, CoreKernels.LAYERNORM_BACKWARD_INPUT.name)), withFast,
                 "a fast variant was added or removed: test it against its plain body here");
     }
 

@@ -166,9 +166,6 @@ final class VectorGemm {
         if (m0 >= m1) {
             return;
         }
-        if (!accumulate) {
-            initialiseRows(m0, m1);
-        }
         float[][] scratch = SCRATCH.get();
         float[] aPack = scratch[0], cTile = scratch[1];
         int panels = panelStart.length;
@@ -182,18 +179,32 @@ final class VectorGemm {
                 for (int p = 0; p < panels; p++) {
                     int n0 = panelStart[p], w = panelWidth[p];
                     int bp = K * n0 + kb * w;
+                    // The first K block of a fresh C starts its accumulators from the bias (or zero)
+                    // instead of from C: no separate pass writing C before the tiles read it back.
+                    boolean fresh = !accumulate && kb == 0;
+                    float[] init = fresh ? (bias != null ? bias : ZERO) : c;
                     for (int m = mb, ap = 0; m < mbEnd; m += MR, ap += kLen * MR) {
                         int rows = Math.min(MR, mbEnd - m);
                         if (rows == MR && n0 + w <= N) {
-                            tile(w, c, cOff + m * N + n0, N, aPack, ap, bp, kLen);
+                            int cBase = cOff + m * N + n0;
+                            if (fresh) {
+                                tile(w, init, bias != null ? biasOff + n0 : 0, 0, c, cBase, N, aPack, ap, bp, kLen);
+                            } else {
+                                tile(w, c, cBase, N, c, cBase, N, aPack, ap, bp, kLen);
+                            }
                         } else {
-                            // Ragged edge: run the same tile on a zero-padded copy of C and copy the valid part back.
+                            // Ragged edge: run the same tile on a zero-padded copy of C (or of the bias
+                            // rows) and copy the valid part back.
                             int width = Math.min(w, N - n0);
                             java.util.Arrays.fill(cTile, 0, MR * w, 0f);
                             for (int i = 0; i < rows; i++) {
-                                System.arraycopy(c, cOff + (m + i) * N + n0, cTile, i * w, width);
+                                if (!fresh) {
+                                    System.arraycopy(c, cOff + (m + i) * N + n0, cTile, i * w, width);
+                                } else if (bias != null) {
+                                    System.arraycopy(bias, biasOff + n0, cTile, i * w, width);
+                                }
                             }
-                            tile(w, cTile, 0, w, aPack, ap, bp, kLen);
+                            tile(w, cTile, 0, w, cTile, 0, w, aPack, ap, bp, kLen);
                             for (int i = 0; i < rows; i++) {
                                 System.arraycopy(cTile, i * w, c, cOff + (m + i) * N + n0, width);
                             }
@@ -241,25 +252,34 @@ final class VectorGemm {
         }
     }
 
-    private void tile(int w, float[] cArr, int cBase, int cStride, float[] at, int ai, int bp, int kLen) {
+    /**
+     * One row tile: C rows (cArr from cBase, row stride cStride) = the initial rows (init from iBase,
+     * row stride iStride: C itself, or the bias with stride 0) + A tile · B panel.
+     */
+    private void tile(int w, float[] init, int iBase, int iStride, float[] cArr, int cBase, int cStride,
+                      float[] at, int ai, int bp, int kLen) {
         if (w == NR) {
-            tile6x4(cArr, cBase, cStride, at, ai, packed, bp, kLen);
+            tile6x4(init, iBase, iStride, cArr, cBase, cStride, at, ai, packed, bp, kLen);
         } else if (w == 2 * L) {
-            tile6x2(cArr, cBase, cStride, at, ai, packed, bp, kLen);
+            tile6x2(init, iBase, iStride, cArr, cBase, cStride, at, ai, packed, bp, kLen);
         } else {
-            tile6x1(cArr, cBase, cStride, at, ai, packed, bp, kLen);
+            tile6x1(init, iBase, iStride, cArr, cBase, cStride, at, ai, packed, bp, kLen);
         }
     }
 
-    /** C[6 rows, 4 vectors] += packed A tile · B panel over kLen steps; 24 accumulators in registers. */
-    private static void tile6x4(float[] c, int r0, int cs, float[] at, int ai, float[] bq, int bp, int kLen) {
+    /** The initial rows of a fresh C without a bias (row stride 0). */
+    private static final float[] ZERO = new float[NR];
+
+    /** C[6 rows, 4 vectors] = init rows + packed A tile · B panel over kLen steps; 24 accumulators in registers. */
+    private static void tile6x4(float[] init, int i0, int is, float[] c, int r0, int cs, float[] at, int ai, float[] bq, int bp, int kLen) {
+        int i1 = i0 + is, i2 = i1 + is, i3 = i2 + is, i4 = i3 + is, i5 = i4 + is;
         int r1 = r0 + cs, r2 = r1 + cs, r3 = r2 + cs, r4 = r3 + cs, r5 = r4 + cs;
-        FloatVector c00 = FloatVector.fromArray(S, c, r0), c01 = FloatVector.fromArray(S, c, r0 + L), c02 = FloatVector.fromArray(S, c, r0 + 2 * L), c03 = FloatVector.fromArray(S, c, r0 + 3 * L);
-        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + L), c12 = FloatVector.fromArray(S, c, r1 + 2 * L), c13 = FloatVector.fromArray(S, c, r1 + 3 * L);
-        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + L), c22 = FloatVector.fromArray(S, c, r2 + 2 * L), c23 = FloatVector.fromArray(S, c, r2 + 3 * L);
-        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + L), c32 = FloatVector.fromArray(S, c, r3 + 2 * L), c33 = FloatVector.fromArray(S, c, r3 + 3 * L);
-        FloatVector c40 = FloatVector.fromArray(S, c, r4), c41 = FloatVector.fromArray(S, c, r4 + L), c42 = FloatVector.fromArray(S, c, r4 + 2 * L), c43 = FloatVector.fromArray(S, c, r4 + 3 * L);
-        FloatVector c50 = FloatVector.fromArray(S, c, r5), c51 = FloatVector.fromArray(S, c, r5 + L), c52 = FloatVector.fromArray(S, c, r5 + 2 * L), c53 = FloatVector.fromArray(S, c, r5 + 3 * L);
+        FloatVector c00 = FloatVector.fromArray(S, init, i0), c01 = FloatVector.fromArray(S, init, i0 + L), c02 = FloatVector.fromArray(S, init, i0 + 2 * L), c03 = FloatVector.fromArray(S, init, i0 + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(S, init, i1), c11 = FloatVector.fromArray(S, init, i1 + L), c12 = FloatVector.fromArray(S, init, i1 + 2 * L), c13 = FloatVector.fromArray(S, init, i1 + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(S, init, i2), c21 = FloatVector.fromArray(S, init, i2 + L), c22 = FloatVector.fromArray(S, init, i2 + 2 * L), c23 = FloatVector.fromArray(S, init, i2 + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(S, init, i3), c31 = FloatVector.fromArray(S, init, i3 + L), c32 = FloatVector.fromArray(S, init, i3 + 2 * L), c33 = FloatVector.fromArray(S, init, i3 + 3 * L);
+        FloatVector c40 = FloatVector.fromArray(S, init, i4), c41 = FloatVector.fromArray(S, init, i4 + L), c42 = FloatVector.fromArray(S, init, i4 + 2 * L), c43 = FloatVector.fromArray(S, init, i4 + 3 * L);
+        FloatVector c50 = FloatVector.fromArray(S, init, i5), c51 = FloatVector.fromArray(S, init, i5 + L), c52 = FloatVector.fromArray(S, init, i5 + 2 * L), c53 = FloatVector.fromArray(S, init, i5 + 3 * L);
         for (int k = 0; k < kLen; k++) {
             int bi = bp + k * NR;
             FloatVector b0 = FloatVector.fromArray(S, bq, bi);
@@ -289,14 +309,15 @@ final class VectorGemm {
     }
 
     /** The 2-vector remainder panel: the same tile, 12 accumulators. */
-    private static void tile6x2(float[] c, int r0, int cs, float[] at, int ai, float[] bq, int bp, int kLen) {
+    private static void tile6x2(float[] init, int i0, int is, float[] c, int r0, int cs, float[] at, int ai, float[] bq, int bp, int kLen) {
+        int i1 = i0 + is, i2 = i1 + is, i3 = i2 + is, i4 = i3 + is, i5 = i4 + is;
         int r1 = r0 + cs, r2 = r1 + cs, r3 = r2 + cs, r4 = r3 + cs, r5 = r4 + cs;
-        FloatVector c00 = FloatVector.fromArray(S, c, r0), c01 = FloatVector.fromArray(S, c, r0 + L);
-        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + L);
-        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + L);
-        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + L);
-        FloatVector c40 = FloatVector.fromArray(S, c, r4), c41 = FloatVector.fromArray(S, c, r4 + L);
-        FloatVector c50 = FloatVector.fromArray(S, c, r5), c51 = FloatVector.fromArray(S, c, r5 + L);
+        FloatVector c00 = FloatVector.fromArray(S, init, i0), c01 = FloatVector.fromArray(S, init, i0 + L);
+        FloatVector c10 = FloatVector.fromArray(S, init, i1), c11 = FloatVector.fromArray(S, init, i1 + L);
+        FloatVector c20 = FloatVector.fromArray(S, init, i2), c21 = FloatVector.fromArray(S, init, i2 + L);
+        FloatVector c30 = FloatVector.fromArray(S, init, i3), c31 = FloatVector.fromArray(S, init, i3 + L);
+        FloatVector c40 = FloatVector.fromArray(S, init, i4), c41 = FloatVector.fromArray(S, init, i4 + L);
+        FloatVector c50 = FloatVector.fromArray(S, init, i5), c51 = FloatVector.fromArray(S, init, i5 + L);
         for (int k = 0; k < kLen; k++) {
             int bi = bp + k * (2 * L);
             FloatVector b0 = FloatVector.fromArray(S, bq, bi);
@@ -324,10 +345,11 @@ final class VectorGemm {
     }
 
     /** The 1-vector remainder panel: 6 accumulators. */
-    private static void tile6x1(float[] c, int r0, int cs, float[] at, int ai, float[] bq, int bp, int kLen) {
+    private static void tile6x1(float[] init, int i0, int is, float[] c, int r0, int cs, float[] at, int ai, float[] bq, int bp, int kLen) {
+        int i1 = i0 + is, i2 = i1 + is, i3 = i2 + is, i4 = i3 + is, i5 = i4 + is;
         int r1 = r0 + cs, r2 = r1 + cs, r3 = r2 + cs, r4 = r3 + cs, r5 = r4 + cs;
-        FloatVector c0 = FloatVector.fromArray(S, c, r0), c1 = FloatVector.fromArray(S, c, r1), c2 = FloatVector.fromArray(S, c, r2);
-        FloatVector c3 = FloatVector.fromArray(S, c, r3), c4 = FloatVector.fromArray(S, c, r4), c5 = FloatVector.fromArray(S, c, r5);
+        FloatVector c0 = FloatVector.fromArray(S, init, i0), c1 = FloatVector.fromArray(S, init, i1), c2 = FloatVector.fromArray(S, init, i2);
+        FloatVector c3 = FloatVector.fromArray(S, init, i3), c4 = FloatVector.fromArray(S, init, i4), c5 = FloatVector.fromArray(S, init, i5);
         for (int k = 0; k < kLen; k++) {
             FloatVector b0 = FloatVector.fromArray(S, bq, bp + k * L);
             c0 = b0.fma(FloatVector.broadcast(S, at[ai]), c0);
@@ -340,17 +362,5 @@ final class VectorGemm {
         }
         c0.intoArray(c, r0); c1.intoArray(c, r1); c2.intoArray(c, r2);
         c3.intoArray(c, r3); c4.intoArray(c, r4); c5.intoArray(c, r5);
-    }
-
-    /** C rows [m0, m1) = bias (or 0), so that the tiles only ever accumulate. */
-    private void initialiseRows(int m0, int m1) {
-        for (int m = m0; m < m1; m++) {
-            int r = cOff + m * N;
-            if (bias == null) {
-                java.util.Arrays.fill(c, r, r + N, 0f);
-            } else {
-                System.arraycopy(bias, biasOff, c, r, N);
-            }
-        }
     }
 }

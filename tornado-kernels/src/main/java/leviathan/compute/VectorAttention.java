@@ -1,9 +1,12 @@
 package leviathan.compute;
 
+import static leviathan.compute.VectorRows.ROWS;
+import static leviathan.compute.VectorRows.live;
 import static leviathan.compute.VectorRows.pad;
-import static leviathan.compute.VectorRows.rowTimesTransposed;
+import static leviathan.compute.VectorRows.rowsTimesTransposed;
 import static leviathan.compute.VectorRows.transpose;
 import static leviathan.compute.VectorRows.weightedRowSum;
+import static leviathan.compute.VectorRows.weightedRowSums;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -71,41 +74,69 @@ final class VectorAttention {
         int D = C / H, tPad = pad(T), C3 = 3 * C;
         float scale = 1.0f / (float) Math.sqrt(D);
         float[] qkv = qkvS.array;
-        int base = qkvS.offset + b * T * C3;
+        int base = qkvS.offset + b * T * C3, v = base + 2 * C + h * D;
         transpose(sc.transposed, qkv, base + C + h * D, C3, T, D);
-        float[] row = sc.row;
+        float[] rows = sc.rows;
         int head = (b * H + h) * T * T;
-        for (int t = 0; t < T; t++) {
-            int n = Math.min(tPad, (t + L) / L * L);
-            rowTimesTransposed(row, qkv, base + t * C3 + h * D, sc.transposed, D, tPad, n);
-            int pr = pre.offset + head + t * T;
-            int ar = att.offset + head + t * T;
-            float max = -Float.MAX_VALUE;
-            for (int j = 0; j < n; j++) {
-                row[j] = row[j] * scale;
+        // A block of ROWS query rows at a time: their scores share the loads of Kᵀ, their outputs the loads of V.
+        for (int t0 = 0; t0 < T; t0 += ROWS) {
+            int count = Math.min(ROWS, T - t0);
+            rowsTimesTransposed(rows, tPad, count, qkv, base + t0 * C3 + h * D, C3, sc.transposed, D, tPad, live(t0 + count - 1, tPad));
+            for (int r = 0; r < count; r++) {
+                int t = t0 + r;
+                softmaxRow(pre.array, pre.offset + head + t * T, att.array, att.offset + head + t * T, rows, r * tPad, live(t, tPad), t, scale);
+                int o = out.offset + (b * T + t) * C + h * D;
+                java.util.Arrays.fill(out.array, o, o + D, 0f);
             }
-            for (int j = 0; j <= t; j++) {
-                pre.array[pr + j] = row[j];
-                max = Math.max(max, row[j]);
+            int o = out.offset + (b * T + t0) * C + h * D, ar = att.offset + head + t0 * T;
+            sumBlock(out.array, o, C, att.array, ar, qkv, v, C3, t0, count, T, 1f, D);
+        }
+    }
+
+    /**
+     * One row of the masked softmax, as the plain body computes it: row[ro + j] (raw scores, j ≤ t)
+     * scaled into pre, exponentiated (whole vectors, lanes past t ignored) and normalised into att.
+     */
+    private static void softmaxRow(float[] pre, int pr, float[] att, int ar, float[] row, int ro, int n, int t, float scale) {
+        float max = -Float.MAX_VALUE;
+        for (int j = 0; j < n; j++) {
+            row[ro + j] = row[ro + j] * scale;
+        }
+        for (int j = 0; j <= t; j++) {
+            pre[pr + j] = row[ro + j];
+            max = Math.max(max, row[ro + j]);
+        }
+        // exp over whole vectors: scalar Math.exp was the bottleneck. Out of line, in VectorRows, so
+        // that C2's inlining budget for this method holds.
+        VectorRows.expRow(row, ro, n, max);
+        float sum = 0f;
+        for (int j = 0; j <= t; j++) {
+            float e = row[ro + j];
+            att[ar + j] = e;
+            sum += e;
+        }
+        float inv = 1.0f / sum;
+        for (int j = 0; j <= t; j++) {
+            att[ar + j] = att[ar + j] * inv;
+        }
+    }
+
+    /**
+     * y row (t0 + r) += Σ_{i ≤ t0 + r} (w[wOff + r·T + i]·wScale)·x row i, for the count rows of a
+     * block: the terms every row of a full block has (i ≤ t0) four rows at a time, then each row's
+     * own last terms; per row the same FMAs in the same order as one weightedRowSum.
+     */
+    private static void sumBlock(float[] y, int yOff, int yStride, float[] w, int wOff, float[] x, int xOff, int xStride,
+                                 int t0, int count, int T, float wScale, int D) {
+        if (count < ROWS) {
+            for (int r = 0; r < count; r++) {
+                weightedRowSum(y, yOff + r * yStride, w, wOff + r * T, 1, wScale, x, xOff, xStride, t0 + r + 1, D);
             }
-            // exp over whole vectors (lanes past t are computed and ignored): scalar Math.exp was the
-            // bottleneck. Out of line, in VectorRows, so that C2's inlining budget for this method holds.
-            VectorRows.expRow(row, n, max);
-            float sum = 0f;
-            for (int j = 0; j <= t; j++) {
-                float e = row[j];
-                att.array[ar + j] = e;
-                sum += e;
-            }
-            float inv = 1.0f / sum;
-            int o = out.offset + (b * T + t) * C + h * D;
-            for (int d = 0; d < D; d++) {
-                out.array[o + d] = 0f;
-            }
-            for (int j = 0; j <= t; j++) {
-                att.array[ar + j] = att.array[ar + j] * inv;
-            }
-            weightedRowSum(out.array, o, att.array, ar, 1, 1f, qkv, base + 2 * C + h * D, C3, t + 1, D);
+            return;
+        }
+        weightedRowSums(y, yOff, yStride, w, wOff, T, 1, wScale, x, xOff, xStride, t0 + 1, D);
+        for (int r = 1; r < ROWS; r++) {
+            weightedRowSum(y, yOff + r * yStride, w, wOff + r * T + t0 + 1, 1, wScale, x, xOff + (t0 + 1) * xStride, xStride, r, D);
         }
     }
 
@@ -116,22 +147,26 @@ final class VectorAttention {
         float[] qkv = qkvS.array;
         int base = qkvS.offset + b * T * C3;
         transpose(sc.transposed, qkv, base + 2 * C + h * D, C3, T, D);
-        float[] row = sc.row;
+        float[] rows = sc.rows;
         int head = (b * H + h) * T * T;
-        for (int t = 0; t < T; t++) {
-            int n = Math.min(tPad, (t + L) / L * L);
-            rowTimesTransposed(row, dout.array, dout.offset + (b * T + t) * C + h * D, sc.transposed, D, tPad, n);
-            int ar = att.offset + head + t * T;
-            int dr = dpre.offset + head + t * T;
-            float dot = 0f;
-            for (int j = 0; j <= t; j++) {
-                dot += att.array[ar + j] * row[j];
+        for (int t0 = 0; t0 < T; t0 += ROWS) {
+            int count = Math.min(ROWS, T - t0);
+            rowsTimesTransposed(rows, tPad, count, dout.array, dout.offset + (b * T + t0) * C + h * D, C,
+                    sc.transposed, D, tPad, live(t0 + count - 1, tPad));
+            for (int r = 0; r < count; r++) {
+                int t = t0 + r, ro = r * tPad;
+                int ar = att.offset + head + t * T;
+                int dr = dpre.offset + head + t * T;
+                float dot = 0f;
+                for (int j = 0; j <= t; j++) {
+                    dot += att.array[ar + j] * rows[ro + j];
+                }
+                for (int j = 0; j <= t; j++) {
+                    dpre.array[dr + j] = att.array[ar + j] * (rows[ro + j] - dot);
+                }
             }
-            int dq = dqkv.offset + (b * T + t) * C3 + h * D;
-            for (int j = 0; j <= t; j++) {
-                dpre.array[dr + j] = att.array[ar + j] * (row[j] - dot);
-            }
-            weightedRowSum(dqkv.array, dq, dpre.array, dr, 1, scale, qkv, base + C + h * D, C3, t + 1, D);
+            int dq = dqkv.offset + (b * T + t0) * C3 + h * D;
+            sumBlock(dqkv.array, dq, C3, dpre.array, dpre.offset + head + t0 * T, qkv, base + C + h * D, C3, t0, count, T, scale, D);
         }
     }
 
@@ -140,17 +175,28 @@ final class VectorAttention {
         int D = C / H, C3 = 3 * C;
         float scale = 1.0f / (float) Math.sqrt(D);
         float[] qkv = qkvS.array;
-        int base = qkvS.offset + b * T * C3;
+        int base = qkvS.offset + b * T * C3, q = base + h * D, g = dout.offset + b * T * C + h * D;
         float[] dk = sc.acc, dv = sc.acc2;
         java.util.Arrays.fill(dk, 0, T * D, 0f);
         java.util.Arrays.fill(dv, 0, T * D, 0f);
         int head = (b * H + h) * T * T;
+        int dp = dpre.offset + head, ap = att.offset + head;
         // Key row j gathers the queries t ≥ j that saw it: column j of the score maps, t ascending.
-        for (int j = 0; j < T; j++) {
-            int count = T - j;
-            weightedRowSum(dk, j * D, dpre.array, dpre.offset + head + j * T + j, T, scale, qkv, base + j * C3 + h * D, C3, count, D);
-            weightedRowSum(dv, j * D, att.array, att.offset + head + j * T + j, T, 1f,
-                    dout.array, dout.offset + (b * T + j) * C + h * D, C, count, D);
+        // Four keys j0..j0+3 at a time: first each key's queries before j0+3, then the queries
+        // t ≥ j0+3 that all four share, together.
+        for (int j0 = 0; j0 < T; j0 += ROWS) {
+            int count = Math.min(ROWS, T - j0);
+            int shared = count < ROWS ? T : j0 + ROWS - 1;   // first query all keys of the block share
+            for (int j = j0; j < j0 + count; j++) {
+                int own = Math.min(shared, T) - j;
+                weightedRowSum(dk, j * D, dpre.array, dp + j * T + j, T, scale, qkv, q + j * C3, C3, own, D);
+                weightedRowSum(dv, j * D, att.array, ap + j * T + j, T, 1f, dout.array, g + j * C, C, own, D);
+            }
+            if (count == ROWS && shared < T) {
+                int n = T - shared;
+                weightedRowSums(dk, j0 * D, D, dpre.array, dp + shared * T + j0, 1, T, scale, qkv, q + shared * C3, C3, n, D);
+                weightedRowSums(dv, j0 * D, D, att.array, ap + shared * T + j0, 1, T, 1f, dout.array, g + shared * C, C, n, D);
+            }
         }
         for (int j = 0; j < T; j++) {
             int k = dqkv.offset + (b * T + j) * C3 + C + h * D;

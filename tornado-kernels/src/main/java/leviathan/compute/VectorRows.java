@@ -25,6 +25,7 @@ public final class VectorRows {
     public static final class Scratch {
         public float[] transposed = new float[0];   // (D, Tpad): K or V of one head, transposed
         public float[] row = new float[0];          // (Tpad)
+        public float[] rows = new float[0];         // (ROWS, Tpad): a block of score rows
         public float[] acc = new float[0];          // (T, D)
         public float[] acc2 = new float[0];         // (T, D)
 
@@ -39,6 +40,7 @@ public final class VectorRows {
             }
             if (row.length < tPad) {
                 row = new float[tPad];
+                rows = new float[ROWS * tPad];
             }
             if (acc.length < T * D) {
                 acc = new float[T * D];
@@ -46,6 +48,9 @@ public final class VectorRows {
             }
         }
     }
+
+    /** Rows per block in {@link #rowsTimesTransposed} and {@link #weightedRowSums}. */
+    public static final int ROWS = 4;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -87,6 +92,11 @@ public final class VectorRows {
      * the same FMAs in the same order, so the result does not change.
      */
     public static void rowTimesTransposed(float[] row, float[] x, int xOff, float[] tr, int D, int tPad, int n) {
+        rowTimesTransposed(row, 0, x, xOff, tr, D, tPad, n);
+    }
+
+    /** The same into row[rowOff .. rowOff + n). */
+    public static void rowTimesTransposed(float[] row, int rowOff, float[] x, int xOff, float[] tr, int D, int tPad, int n) {
         int c = 0;
         for (; c + 4 * LANES <= n; c += 4 * LANES) {
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
@@ -98,10 +108,10 @@ public final class VectorRows {
                 a2 = FloatVector.fromArray(S, tr, o + 2 * LANES).fma(xd, a2);
                 a3 = FloatVector.fromArray(S, tr, o + 3 * LANES).fma(xd, a3);
             }
-            a0.intoArray(row, c);
-            a1.intoArray(row, c + LANES);
-            a2.intoArray(row, c + 2 * LANES);
-            a3.intoArray(row, c + 3 * LANES);
+            a0.intoArray(row, rowOff + c);
+            a1.intoArray(row, rowOff + c + LANES);
+            a2.intoArray(row, rowOff + c + 2 * LANES);
+            a3.intoArray(row, rowOff + c + 3 * LANES);
         }
         for (; c + 2 * LANES <= n; c += 2 * LANES) {
             FloatVector a0 = FloatVector.zero(S), a1 = a0;
@@ -111,15 +121,106 @@ public final class VectorRows {
                 a0 = FloatVector.fromArray(S, tr, o).fma(xd, a0);
                 a1 = FloatVector.fromArray(S, tr, o + LANES).fma(xd, a1);
             }
-            a0.intoArray(row, c);
-            a1.intoArray(row, c + LANES);
+            a0.intoArray(row, rowOff + c);
+            a1.intoArray(row, rowOff + c + LANES);
         }
         for (; c < n; c += LANES) {
             FloatVector acc = FloatVector.zero(S);
             for (int d = 0; d < D; d++) {
                 acc = FloatVector.fromArray(S, tr, d * tPad + c).fma(FloatVector.broadcast(S, x[xOff + d]), acc);
             }
-            acc.intoArray(row, c);
+            acc.intoArray(row, rowOff + c);
+        }
+    }
+
+    /**
+     * rows[r·rs .. r·rs + n) = Σ_d x[xOff + r·xStride + d] · tr[d, 0..n) for r < count (at most
+     * {@link #ROWS}; n whole vectors): four rows share every load of tr, and their 4–8 FMA chains
+     * overlap. Each lane gets the FMAs {@link #rowTimesTransposed} applies, in the same order.
+     */
+    public static void rowsTimesTransposed(float[] rows, int rs, int count, float[] x, int xOff, int xStride,
+                                           float[] tr, int D, int tPad, int n) {
+        if (count < ROWS) {
+            for (int r = 0; r < count; r++) {
+                rowTimesTransposed(rows, r * rs, x, xOff + r * xStride, tr, D, tPad, n);
+            }
+            return;
+        }
+        int x0 = xOff, x1 = x0 + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
+        int c = 0;
+        for (; c + 2 * LANES <= n; c += 2 * LANES) {
+            FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+            for (int d = 0; d < D; d++) {
+                int o = d * tPad + c;
+                FloatVector t0 = FloatVector.fromArray(S, tr, o), t1 = FloatVector.fromArray(S, tr, o + LANES);
+                FloatVector b = FloatVector.broadcast(S, x[x0 + d]);
+                a00 = t0.fma(b, a00); a01 = t1.fma(b, a01);
+                b = FloatVector.broadcast(S, x[x1 + d]);
+                a10 = t0.fma(b, a10); a11 = t1.fma(b, a11);
+                b = FloatVector.broadcast(S, x[x2 + d]);
+                a20 = t0.fma(b, a20); a21 = t1.fma(b, a21);
+                b = FloatVector.broadcast(S, x[x3 + d]);
+                a30 = t0.fma(b, a30); a31 = t1.fma(b, a31);
+            }
+            a00.intoArray(rows, c); a01.intoArray(rows, c + LANES);
+            a10.intoArray(rows, rs + c); a11.intoArray(rows, rs + c + LANES);
+            a20.intoArray(rows, 2 * rs + c); a21.intoArray(rows, 2 * rs + c + LANES);
+            a30.intoArray(rows, 3 * rs + c); a31.intoArray(rows, 3 * rs + c + LANES);
+        }
+        for (; c < n; c += LANES) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int d = 0; d < D; d++) {
+                FloatVector t0 = FloatVector.fromArray(S, tr, d * tPad + c);
+                a0 = t0.fma(FloatVector.broadcast(S, x[x0 + d]), a0);
+                a1 = t0.fma(FloatVector.broadcast(S, x[x1 + d]), a1);
+                a2 = t0.fma(FloatVector.broadcast(S, x[x2 + d]), a2);
+                a3 = t0.fma(FloatVector.broadcast(S, x[x3 + d]), a3);
+            }
+            a0.intoArray(rows, c);
+            a1.intoArray(rows, rs + c);
+            a2.intoArray(rows, 2 * rs + c);
+            a3.intoArray(rows, 3 * rs + c);
+        }
+    }
+
+    /**
+     * {@link #weightedRowSum} for {@link #ROWS} rows r sharing x: y[yOff + r·yStride + d] +=
+     * Σ_{i < count} (w[wOff + r·wRow + i·wStep]·wScale)·x[xOff + i·xStride + d]. Each lane gets the
+     * operations weightedRowSum applies, in the same order, so the result is bit-identical to four
+     * calls of it; four rows share every load of x and keep 8 FMA chains in flight instead of 2.
+     */
+    public static void weightedRowSums(float[] y, int yOff, int yStride, float[] w, int wOff, int wRow, int wStep, float wScale,
+                                       float[] x, int xOff, int xStride, int count, int D) {
+        int y0 = yOff, y1 = y0 + yStride, y2 = y1 + yStride, y3 = y2 + yStride;
+        int w0 = wOff, w1 = w0 + wRow, w2 = w1 + wRow, w3 = w2 + wRow;
+        int d = 0;
+        for (; d + 2 * LANES <= D; d += 2 * LANES) {
+            FloatVector a00 = FloatVector.fromArray(S, y, y0 + d), a01 = FloatVector.fromArray(S, y, y0 + d + LANES);
+            FloatVector a10 = FloatVector.fromArray(S, y, y1 + d), a11 = FloatVector.fromArray(S, y, y1 + d + LANES);
+            FloatVector a20 = FloatVector.fromArray(S, y, y2 + d), a21 = FloatVector.fromArray(S, y, y2 + d + LANES);
+            FloatVector a30 = FloatVector.fromArray(S, y, y3 + d), a31 = FloatVector.fromArray(S, y, y3 + d + LANES);
+            for (int i = 0; i < count; i++) {
+                int o = xOff + i * xStride + d, wi = i * wStep;
+                FloatVector x0 = FloatVector.fromArray(S, x, o), x1 = FloatVector.fromArray(S, x, o + LANES);
+                FloatVector a = FloatVector.broadcast(S, w[w0 + wi] * wScale);
+                a00 = x0.fma(a, a00); a01 = x1.fma(a, a01);
+                a = FloatVector.broadcast(S, w[w1 + wi] * wScale);
+                a10 = x0.fma(a, a10); a11 = x1.fma(a, a11);
+                a = FloatVector.broadcast(S, w[w2 + wi] * wScale);
+                a20 = x0.fma(a, a20); a21 = x1.fma(a, a21);
+                a = FloatVector.broadcast(S, w[w3 + wi] * wScale);
+                a30 = x0.fma(a, a30); a31 = x1.fma(a, a31);
+            }
+            a00.intoArray(y, y0 + d); a01.intoArray(y, y0 + d + LANES);
+            a10.intoArray(y, y1 + d); a11.intoArray(y, y1 + d + LANES);
+            a20.intoArray(y, y2 + d); a21.intoArray(y, y2 + d + LANES);
+            a30.intoArray(y, y3 + d); a31.intoArray(y, y3 + d + LANES);
+        }
+        // The rest of d (heads that are not a multiple of two vectors): row by row, as weightedRowSum does it.
+        if (d < D) {
+            for (int r = 0; r < ROWS; r++) {
+                weightedRowSumFrom(y, yOff + r * yStride, w, wOff + r * wRow, wStep, wScale, x, xOff, xStride, count, D, d);
+            }
         }
     }
 
@@ -145,7 +246,12 @@ public final class VectorRows {
      * budget, leaving vectors boxed; across this call only an array passes.
      */
     public static void expRow(float[] row, int n, float shift) {
-        for (int c = 0; c < n; c += LANES) {
+        expRow(row, 0, n, shift);
+    }
+
+    /** The same over row[off .. off + n). */
+    public static void expRow(float[] row, int off, int n, float shift) {
+        for (int c = off; c < off + n; c += LANES) {
             VectorMath.exp(FloatVector.fromArray(S, row, c).sub(shift)).intoArray(row, c);
         }
     }
@@ -159,7 +265,13 @@ public final class VectorRows {
      */
     public static void weightedRowSum(float[] y, int yOff, float[] w, int wOff, int wStride, float wScale,
                                       float[] x, int xOff, int xStride, int count, int D) {
-        int d = 0;
+        weightedRowSumFrom(y, yOff, w, wOff, wStride, wScale, x, xOff, xStride, count, D, 0);
+    }
+
+    /** {@link #weightedRowSum} over d in [d0, D) only. */
+    private static void weightedRowSumFrom(float[] y, int yOff, float[] w, int wOff, int wStride, float wScale,
+                                           float[] x, int xOff, int xStride, int count, int D, int d0) {
+        int d = d0;
         // Two vectors of d side by side where they fit: two independent FMA chains overlap (a head
         // of 32 is exactly two 512-bit vectors); per lane the same FMAs in the same order.
         for (; d + 2 * LANES <= D; d += 2 * LANES) {

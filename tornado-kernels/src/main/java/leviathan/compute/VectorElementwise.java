@@ -19,8 +19,30 @@ final class VectorElementwise {
     private VectorElementwise() {}
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
     private static final float SQRT_2_OVER_PI = 0.7978845608028654f;
     private static final float CUBE = 0.044715f;
+
+    static {
+        warmUp();
+    }
+
+    /**
+     * Calls the GELU loops on a few vectors many times, so that HotSpot compiles them with C2 now.
+     * A stage calls them only a few dozen times per training step, each over a long range; C2
+     * compiles a method after thousands of calls, and until then those long ranges ran in C1's
+     * code, where every vector operation allocates (GELU 3–8× slower, for hundreds of steps).
+     */
+    private static void warmUp() {
+        float[] x = new float[2 * L], y = new float[2 * L];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (i - L) * 0.2f;
+        }
+        for (int k = 0; k < 6_000; k++) {
+            geluForwardRange(y, 0, x, 0, 0, 2 * L);
+            geluBackwardRange(y, 0, x, 0, x, 0, 0, 2 * L);
+        }
+    }
 
     /** Args as {@link Ops#geluForward}: out, inp. */
     static JvmFastKernels.JvmStage geluForward(Stage s) {

@@ -6,12 +6,14 @@ import leviathan.compute.FloatSlice;
 import leviathan.compute.Graph;
 import leviathan.compute.IntSlice;
 import leviathan.compute.Ops;
+import leviathan.compute.Stage;
 
 /**
  * Activations of one batch shape (B, T) and the graphs over them: {@code logits} (embedding →
  * blocks → tied LM head), {@code loss} (softmax cross-entropy and its mean) and, for training,
  * {@code backward} (zero gradients, then every stage's backward in reverse). The activation
- * gradients mirror the activation layout (llm.c's grads_acts).
+ * gradients mirror the activation layout (llm.c's grads_acts); {@link GradientZeroing} zeroes
+ * only the parts whose first writer accumulates.
  */
 public final class Workspace {
     public final Gpt model;
@@ -137,9 +139,7 @@ public final class Workspace {
     private Graph buildBackward() {
         ModelConfig c = model.config;
         int C = c.width, V = c.vocabSize, BT = B * T, N = BT * C;
-        Graph g = new Graph("backward");
-        g.add(Ops.fill("zero_grads", model.grads.all(), 0f));
-        g.add(Ops.fill("zero_activation_grads", dacts.all(), 0f));
+        Graph g = new Graph("backward"); // the stages in order; zeroing the gradients is planned below
         g.add(Ops.crossEntropyBackward("cross_entropy.backward", dacts.slice("logits"), acts.slice("probs"), targets, BT, V));
         Layers.linearBackward(g, "lm_head.backward", dacts.slice("ln_f"), model.grad("wte.weight"), null,
                 dacts.slice("logits"), acts.slice("ln_f"), model.param("wte.weight"), BT, C, V);
@@ -165,7 +165,12 @@ public final class Workspace {
         g.add(Ops.encoderBackwardTokens("embedding.backward_tokens", model.grad("wte.weight"), dacts.slice("encoded"), tokens, BT, C, V));
         g.add(Ops.encoderBackwardPositions("embedding.backward_positions", model.grad("wpe.weight"), dacts.slice("encoded"),
                 B, T, C, c.contextLength));
-        return g;
+        Graph backward = new Graph("backward");
+        backward.add(Ops.fill("zero_grads", model.grads.all(), 0f));
+        for (Stage s : GradientZeroing.plan(dacts, g.stages())) {
+            backward.add(s);
+        }
+        return backward;
     }
 
     /** LayerNorm backward: out is the normalised activation, inp its input, param the ln's tensor prefix. */

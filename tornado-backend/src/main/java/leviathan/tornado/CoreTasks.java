@@ -79,10 +79,10 @@ public final class CoreTasks {
         }
     }
 
-    public static void matmulBackwardInput(float[] f, int dinpOff, int doutOff, int wOff, int C, int OC, int BT) {
+    public static void matmulBackwardInput(float[] f, int dinpOff, int doutOff, int wOff, int C, int OC, int accumulate, int BT) {
         for (@Parallel int r = 0; r < BT; r++) {
             for (@Parallel int c = 0; c < C; c++) {
-                Matmul.backwardInput(f, dinpOff, f, doutOff, f, wOff, C, OC, r, c);
+                Matmul.backwardInput(f, dinpOff, f, doutOff, f, wOff, C, OC, accumulate, r, c);
             }
         }
     }
@@ -223,7 +223,7 @@ public final class CoreTasks {
                         s.intArg(4), s.intArg(5), s.extent[0], a));
         TornadoTasks.register(CoreKernels.MATMUL_BACKWARD_INPUT, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
                 MatmulTasks.backwardInput(tg, id, a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
-                        s.intArg(3), s.intArg(4), s.extent[0], a));
+                        s.intArg(3), s.intArg(4), s.intArg(5), s.extent[0], a));
         TornadoTasks.register(CoreKernels.MATMUL_BACKWARD_WEIGHT, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
                 MatmulTasks.backwardWeight(tg, id, a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         s.intArg(3), s.intArg(4), s.intArg(5), a));

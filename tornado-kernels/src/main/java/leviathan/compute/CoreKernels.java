@@ -110,11 +110,11 @@ public final class CoreKernels {
 
     public static final Kernel MATMUL_BACKWARD_INPUT = new Kernel("matmul_backward_input", 2, s -> {
         FloatSlice dinp = s.floats(0), dout = s.floats(1), w = s.floats(2);
-        int C = s.intArg(3), OC = s.intArg(4);
+        int C = s.intArg(3), OC = s.intArg(4), accumulate = s.intArg(5);
         return (from, to) -> {
             for (int r = from; r < to; r++) {
                 for (int c = 0; c < C; c++) {
-                    Matmul.backwardInput(dinp.array, dinp.offset, dout.array, dout.offset, w.array, w.offset, C, OC, r, c);
+                    Matmul.backwardInput(dinp.array, dinp.offset, dout.array, dout.offset, w.array, w.offset, C, OC, accumulate, r, c);
                 }
             }
         };

@@ -23,7 +23,7 @@ public final class JvmFastKernels {
         FAST.put(CoreKernels.MATMUL_FORWARD, s -> VectorGemm.forward(s.floats(0), s.floats(1), s.floats(2), s.floats(3),
                 s.extent[0], s.intArg(4), s.intArg(5))::run);
         FAST.put(CoreKernels.MATMUL_BACKWARD_INPUT, s -> VectorGemm.backwardInput(s.floats(0), s.floats(1), s.floats(2),
-                s.extent[0], s.intArg(3), s.intArg(4))::run);
+                s.extent[0], s.intArg(3), s.intArg(4), s.intArg(5) != 0)::run);
         FAST.put(CoreKernels.MATMUL_BACKWARD_WEIGHT, s -> VectorGemm.backwardWeight(s.floats(0), s.floats(1), s.floats(2),
                 s.intArg(3), s.intArg(4), s.intArg(5))::run);
         FAST.put(CoreKernels.MATMUL_BACKWARD_BIAS, VectorColumns::matmulBackwardBias);

@@ -123,11 +123,29 @@ public final class Ops {
 
     /** dinp (BT, C) += dout (BT, OC) · weight (OC, C). */
     public static Stage matmulBackwardInput(String name, FloatSlice dinp, FloatSlice dout, FloatSlice weight, int BT, int C, int OC) {
+        return matmulBackwardInput(name, dinp, dout, weight, BT, C, OC, true);
+    }
+
+    /** dinp (BT, C) += dout (BT, OC) · weight (OC, C), or = when not accumulating (the gradient's first writer). */
+    public static Stage matmulBackwardInput(String name, FloatSlice dinp, FloatSlice dout, FloatSlice weight, int BT, int C, int OC,
+                                            boolean accumulate) {
         expect(name, dinp, (long) BT * C, "BT*C");
         expect(name, dout, (long) BT * OC, "BT*OC");
         expect(name, weight, (long) OC * C, "OC*C");
         return new Stage(name, CoreKernels.MATMUL_BACKWARD_INPUT, new int[] {BT, C}, 2.0 * BT * C * OC,
-                ((double) BT * C * 2 + (double) OC * C + (double) BT * OC) * F, dinp, dout, weight, C, OC);
+                ((double) BT * C * (accumulate ? 2 : 1) + (double) OC * C + (double) BT * OC) * F, dinp, dout, weight, C, OC,
+                accumulate ? 1 : 0);
+    }
+
+    /**
+     * The same stage overwriting its output instead of accumulating into it, for a stage that is
+     * the first writer of a zero-initialised gradient; null when the stage's kernel cannot.
+     */
+    public static Stage asFirstWriter(Stage s) {
+        if (s.kernel == CoreKernels.MATMUL_BACKWARD_INPUT && s.intArg(5) != 0) {
+            return matmulBackwardInput(s.name, s.floats(0), s.floats(1), s.floats(2), s.extent[0], s.intArg(3), s.intArg(4), false);
+        }
+        return null;
     }
 
     /** dweight (OC, C) += dout (BT, OC)ᵀ · inp (BT, C). */

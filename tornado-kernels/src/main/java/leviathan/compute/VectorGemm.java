@@ -5,8 +5,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The JVM backend's fast matmul: {@code C (M×N) [+]= bias + A·B} with the Vector API, a 6×(4
- * vectors) register tile, B packed into zero-padded panels, A packed per thread into k-major row
- * tiles, and K split into cache-sized blocks.
+ * vectors) register tile, B packed into zero-padded panels, A packed into k-major row tiles (both
+ * once per call, in parallel), and K split into cache-sized blocks. The work is a grid of (row
+ * tiles × panels) blocks shaped so that the larger packed operand is streamed the fewest times:
+ * rows for the forward pass, panels for the weight gradient, whose B (the activations) is large.
  * A and B are read through strides so one routine serves the forward pass and both backward
  * passes of {@link leviathan.kernels.Matmul}, which stays the oracle it is tested against.
  * C is row-major with row stride N. Each thread owns a contiguous range of C's rows, and every
@@ -25,8 +27,6 @@ final class VectorGemm {
     static final int NR = 4 * L;
     /** Depth of one K block: one panel's slice of B (KC×NR floats, 32 KB) stays in L1 while the rows stream by. */
     static final int KC = 128;
-    /** Row tiles per A block: the packed block (MC_TILES·MR×KC floats, ~300 KB) stays in L2. */
-    static final int MC_TILES = 96;
 
     private final int M, N, K;
     private final float[] c; private final int cOff;
@@ -42,8 +42,16 @@ final class VectorGemm {
     private final int[] gatherIndex;
     /** Lane offsets of A(i, k) for the packed order k·MR + i over L steps of k: MR gathers per L steps. */
     private final int[] aGatherIndex;
+    /** Row tiles (M rounded up to MR rows) and K blocks of KC. */
+    private final int tiles, kBlocks;
+    /** Packed A's size: K × tiles·MR floats, in the caller's pool scratch. */
+    private final int packedASize;
+    /** The compute grid: rowParts × panelParts blocks. */
+    private final int rowParts, panelParts;
     private final Kernel.RangeBody packBody;
     private final Kernel.RangeBody computeBody;
+    /** Packed A of the call in flight: per K block, the row tiles k-major (see {@link #packA}). */
+    private float[] aPacked;
 
     VectorGemm(int M, int N, int K,
                float[] c, int cOff,
@@ -83,8 +91,34 @@ final class VectorGemm {
         for (int e = 0; e < MR * L; e++) {
             aGatherIndex[e] = (e % MR) * aRs + (e / MR) * aCs;
         }
+        this.tiles = (M + MR - 1) / MR;
+        this.kBlocks = (K + KC - 1) / KC;
+        this.packedASize = K * tiles * MR;
+        int[] grid = grid(tiles, panels, (long) K * tiles * MR, (long) K * n0, WorkerPool.CHUNKS_PER_THREAD * 2);
+        this.rowParts = grid[0];
+        this.panelParts = grid[1];
         this.packBody = this::pack;
-        this.computeBody = this::computeRows;
+        this.computeBody = this::computeBlocks;
+    }
+
+    /**
+     * Splits tiles × panels into rowParts × panelParts blocks, at least {@code target} of them
+     * where the shape allows, minimising the floats the blocks read: each row part streams all of
+     * packed B and each panel part all of packed A.
+     */
+    static int[] grid(int tiles, int panels, long aFloats, long bFloats, int target) {
+        int bestRows = Math.min(tiles, target), bestPanels = 1;
+        long bestCost = Long.MAX_VALUE;
+        for (int p = 1; p <= panels; p++) {
+            int r = Math.min(tiles, (target + p - 1) / p);
+            long cost = r * bFloats + p * aFloats;
+            if (cost < bestCost) {
+                bestCost = cost;
+                bestRows = r;
+                bestPanels = p;
+            }
+        }
+        return new int[] {bestRows, bestPanels};
     }
 
     /** out (BT, OC) = inp (BT, C) · weight (OC, C)ᵀ + bias. */
@@ -93,10 +127,10 @@ final class VectorGemm {
                 weight.array, weight.offset, 1, C, bias == null ? null : bias.array, bias == null ? -1 : bias.offset, false);
     }
 
-    /** dinp (BT, C) += dout (BT, OC) · weight (OC, C). */
-    static VectorGemm backwardInput(FloatSlice dinp, FloatSlice dout, FloatSlice weight, int BT, int C, int OC) {
+    /** dinp (BT, C) += dout (BT, OC) · weight (OC, C), or = when not accumulating. */
+    static VectorGemm backwardInput(FloatSlice dinp, FloatSlice dout, FloatSlice weight, int BT, int C, int OC, boolean accumulate) {
         return new VectorGemm(BT, C, OC, dinp.array, dinp.offset, dout.array, dout.offset, OC, 1,
-                weight.array, weight.offset, C, 1, null, -1, true);
+                weight.array, weight.offset, C, 1, null, -1, accumulate);
     }
 
     /** dweight (OC, C) += dout (BT, OC)ᵀ · inp (BT, C). */
@@ -106,11 +140,22 @@ final class VectorGemm {
     }
 
     void run(WorkerPool pool) {
-        pool.run(panelStart.length, packBody);
-        pool.run((M + MR - 1) / MR, computeBody);
+        aPacked = pool.scratch(packedASize);
+        pool.run(panelStart.length + tiles, packBody);
+        pool.run(rowParts * panelParts, computeBody);
+        aPacked = null;
     }
 
-    private void pack(int p0, int p1) {
+    /** Items [0, panels) pack B's panels, the rest pack A's row tiles. */
+    private void pack(int i0, int i1) {
+        int panels = panelStart.length;
+        for (int t = Math.max(i0, panels); t < i1; t++) {
+            packA(t - panels);
+        }
+        packB(i0, Math.min(i1, panels));
+    }
+
+    private void packB(int p0, int p1) {
         for (int p = p0; p < p1; p++) {
             int n0 = panelStart[p];
             int w = panelWidth[p];
@@ -156,58 +201,64 @@ final class VectorGemm {
         }
     }
 
-    /** Per-thread buffers: packed A blocks, k-major per row tile, and a C tile for the ragged edges. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {
-            new float[MC_TILES * MR * KC], new float[MR * NR]});
+    /** Per-thread C tile for the ragged edges. */
+    private static final ThreadLocal<float[]> EDGE_TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
-    private void computeRows(int tile0, int tile1) {
-        int m0 = tile0 * MR;
-        int m1 = Math.min(M, tile1 * MR);
-        if (m0 >= m1) {
-            return;
+    /** Offset of row tile t's K block starting at kb in packed A: blocks of KC·tiles·MR floats. */
+    private int aOffset(int kb, int kLen, int t) {
+        return kb * tiles * MR + t * kLen * MR;
+    }
+
+    /** Blocks [b0, b1) of the rowParts × panelParts grid. */
+    private void computeBlocks(int b0, int b1) {
+        for (int blk = b0; blk < b1; blk++) {
+            int rp = blk / panelParts, pp = blk % panelParts;
+            computeBlock(WorkerPool.partStart(tiles, rowParts, rp), WorkerPool.partStart(tiles, rowParts, rp + 1),
+                    WorkerPool.partStart(panelStart.length, panelParts, pp), WorkerPool.partStart(panelStart.length, panelParts, pp + 1));
         }
-        float[][] scratch = SCRATCH.get();
-        float[] aPack = scratch[0], cTile = scratch[1];
-        int panels = panelStart.length;
-        // Loop order: K block, then a block of rows (A packed once, kept in L2), then a panel
-        // (its KC×NR slice of B kept in L1), then the row tiles of the block.
+    }
+
+    /**
+     * Row tiles [t0, t1) × panels [p0, p1). Loop order: K block, then a panel (its KC×NR slice of B
+     * stays in L1), then the row tiles (their packed A block stays in L2).
+     */
+    private void computeBlock(int t0, int t1, int p0, int p1) {
+        float[] cTile = EDGE_TILE.get();
+        float[] aPack = aPacked;
         for (int kb = 0; kb < K; kb += KC) {
             int kLen = Math.min(K, kb + KC) - kb;
-            for (int mb = m0; mb < m1; mb += MC_TILES * MR) {
-                int mbEnd = Math.min(m1, mb + MC_TILES * MR);
-                packA(mb, mbEnd, kb, kLen, aPack);
-                for (int p = 0; p < panels; p++) {
-                    int n0 = panelStart[p], w = panelWidth[p];
-                    int bp = K * n0 + kb * w;
-                    // The first K block of a fresh C starts its accumulators from the bias (or zero)
-                    // instead of from C: no separate pass writing C before the tiles read it back.
-                    boolean fresh = !accumulate && kb == 0;
-                    float[] init = fresh ? (bias != null ? bias : ZERO) : c;
-                    for (int m = mb, ap = 0; m < mbEnd; m += MR, ap += kLen * MR) {
-                        int rows = Math.min(MR, mbEnd - m);
-                        if (rows == MR && n0 + w <= N) {
-                            int cBase = cOff + m * N + n0;
-                            if (fresh) {
-                                tile(w, init, bias != null ? biasOff + n0 : 0, 0, c, cBase, N, aPack, ap, bp, kLen);
-                            } else {
-                                tile(w, c, cBase, N, c, cBase, N, aPack, ap, bp, kLen);
-                            }
+            // The first K block of a fresh C starts its accumulators from the bias (or zero)
+            // instead of from C: no separate pass writing C before the tiles read it back.
+            boolean fresh = !accumulate && kb == 0;
+            float[] init = fresh ? (bias != null ? bias : ZERO) : c;
+            for (int p = p0; p < p1; p++) {
+                int n0 = panelStart[p], w = panelWidth[p];
+                int bp = K * n0 + kb * w;
+                for (int t = t0; t < t1; t++) {
+                    int m = t * MR, ap = aOffset(kb, kLen, t);
+                    int rows = Math.min(MR, M - m);
+                    if (rows == MR && n0 + w <= N) {
+                        int cBase = cOff + m * N + n0;
+                        if (fresh) {
+                            tile(w, init, bias != null ? biasOff + n0 : 0, 0, c, cBase, N, aPack, ap, bp, kLen);
                         } else {
-                            // Ragged edge: run the same tile on a zero-padded copy of C (or of the bias
-                            // rows) and copy the valid part back.
-                            int width = Math.min(w, N - n0);
-                            java.util.Arrays.fill(cTile, 0, MR * w, 0f);
-                            for (int i = 0; i < rows; i++) {
-                                if (!fresh) {
-                                    System.arraycopy(c, cOff + (m + i) * N + n0, cTile, i * w, width);
-                                } else if (bias != null) {
-                                    System.arraycopy(bias, biasOff + n0, cTile, i * w, width);
-                                }
+                            tile(w, c, cBase, N, c, cBase, N, aPack, ap, bp, kLen);
+                        }
+                    } else {
+                        // Ragged edge: run the same tile on a zero-padded copy of C (or of the bias
+                        // rows) and copy the valid part back.
+                        int width = Math.min(w, N - n0);
+                        java.util.Arrays.fill(cTile, 0, MR * w, 0f);
+                        for (int i = 0; i < rows; i++) {
+                            if (!fresh) {
+                                System.arraycopy(c, cOff + (m + i) * N + n0, cTile, i * w, width);
+                            } else if (bias != null) {
+                                System.arraycopy(bias, biasOff + n0, cTile, i * w, width);
                             }
-                            tile(w, cTile, 0, w, cTile, 0, w, aPack, ap, bp, kLen);
-                            for (int i = 0; i < rows; i++) {
-                                System.arraycopy(cTile, i * w, c, cOff + (m + i) * N + n0, width);
-                            }
+                        }
+                        tile(w, cTile, 0, w, cTile, 0, w, aPack, ap, bp, kLen);
+                        for (int i = 0; i < rows; i++) {
+                            System.arraycopy(cTile, i * w, c, cOff + (m + i) * N + n0, width);
                         }
                     }
                 }
@@ -216,14 +267,17 @@ final class VectorGemm {
     }
 
     /**
-     * Packs A rows [mb, mbEnd) × [kb, kb + kLen) as consecutive row tiles, each stored k-major
-     * (aPack[tile·kLen·MR + k·MR + i]) so that a tile's broadcasts read contiguous memory whatever
+     * Packs row tile t (rows [t·MR, t·MR + MR)) for every K block, each stored k-major
+     * (k·MR + i from {@link #aOffset}) so that a tile's broadcasts read contiguous memory whatever
      * A's strides; rows past the end are zero.
      */
-    private void packA(int mb, int mbEnd, int kb, int kLen, float[] aPack) {
-        final float[] a = this.a;
-        for (int m = mb, ap = 0; m < mbEnd; m += MR, ap += kLen * MR) {
-            int rows = Math.min(MR, mbEnd - m);
+    private void packA(int t) {
+        final float[] a = this.a, aPack = this.aPacked;
+        int m = t * MR;
+        int rows = Math.min(MR, M - m);
+        for (int kb = 0; kb < K; kb += KC) {
+            int kLen = Math.min(K, kb + KC) - kb;
+            int ap = aOffset(kb, kLen, t);
             int src = aOff + m * aRs + kb * aCs;
             int k = 0;
             if (rows == MR) {

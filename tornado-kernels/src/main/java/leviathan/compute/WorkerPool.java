@@ -53,6 +53,8 @@ public final class WorkerPool implements AutoCloseable {
     private final Thread[] workers;
     private volatile Job job;
     private volatile boolean closed;
+    /** See {@link #scratch}. */
+    private float[] scratch = new float[0];
 
     public WorkerPool(int threads) {
         if (threads < 1) {
@@ -70,6 +72,18 @@ public final class WorkerPool implements AutoCloseable {
 
     public int threads() {
         return threads;
+    }
+
+    /**
+     * A buffer of at least n floats shared by the threads of the caller's next jobs, e.g. an
+     * operand packed by one job and read by the next. The pool runs one caller's jobs at a time, so
+     * one buffer serves every stage; it grows on first use and is never shrunk.
+     */
+    float[] scratch(int n) {
+        if (scratch.length < n) {
+            scratch = new float[n];
+        }
+        return scratch;
     }
 
     /** First index of part {@code k} of {@code n} split into {@code parts} near-equal contiguous parts. */

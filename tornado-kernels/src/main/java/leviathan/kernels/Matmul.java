@@ -27,17 +27,21 @@ public final class Matmul {
         out[outOff + r * OC + o] = acc;
     }
 
-    /** dinp[r,c] += Σ_o dout[r,o]·weight[o,c]. One call per element (r, c). */
+    /**
+     * dinp[r,c] += Σ_o dout[r,o]·weight[o,c], or = when accumulate is 0: the first stage to write
+     * a gradient may overwrite it, which spares zeroing it first. One call per element (r, c).
+     */
     public static void backwardInput(float[] dinp, int dinpOff,   // (BT, C)
                                      float[] dout, int doutOff,   // (BT, OC)
                                      float[] weight, int wOff,    // (OC, C)
-                                     int C, int OC, int r, int c) {
+                                     int C, int OC, int accumulate, int r, int c) {
         float acc = 0f;
         int g = doutOff + r * OC;
         for (int o = 0; o < OC; o++) {
             acc += dout[g + o] * weight[wOff + o * C + c];
         }
-        dinp[dinpOff + r * C + c] += acc;
+        int i = dinpOff + r * C + c;
+        dinp[i] = accumulate != 0 ? dinp[i] + acc : acc;
     }
 
     /** dweight[o,c] += Σ_r dout[r,o]·inp[r,c]. One call per element (o, c). */

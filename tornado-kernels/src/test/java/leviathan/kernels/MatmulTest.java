@@ -84,4 +84,17 @@ class MatmulTest {
         assertClose(Reference.matmulBackwardInput(DY, W, BT, C, OC), minus(dinp.toArray(), PREFILL), FORWARD_RTOL, "dinp (closed form)");
         assertClose(Reference.matmulBackwardWeight(DY, X, BT, C, OC), minus(dweight.toArray(), PREFILL), FORWARD_RTOL, "dweight (closed form)");
     }
+
+    /** As a gradient's first writer (accumulate = false) the input gradient overwrites whatever was there, NaN included. */
+    @ParameterizedTest(name = "fast={0}")
+    @ValueSource(booleans = {false, true})
+    void backwardInputOverwritesWhenNotAccumulating(boolean fast) {
+        Random r = new Random(5);
+        float[] w = gaussian(r, OC * C, 0.5), dy = gaussian(r, BT * OC, 1);
+        FloatSlice weight = padded("weight", w, OC, C), dout = padded("dout", dy, BT, OC);
+        FloatSlice dinp = padded("dinp", constant(BT * C, Float.NaN), BT, C);
+        GraphRunner.run(fast, Ops.matmulBackwardInput("mm_bi", dinp, dout, weight, BT, C, OC, false));
+        assertClose(Reference.matmulBackwardInput(toDouble(dy), toDouble(w), BT, C, OC), dinp.toArray(), FORWARD_RTOL, "dinp");
+        assertPaddingIntact(dinp, weight, dout);
+    }
 }

@@ -3,7 +3,6 @@ package leviathan.tornado;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
-import uk.ac.manchester.tornado.api.types.vectors.Float8;
 
 /**
  * TornadoVM scheduling of the hot matmul stages: register-blocked variants of the bodies in
@@ -18,6 +17,9 @@ import uk.ac.manchester.tornado.api.types.vectors.Float8;
  * `bench matmul`; up to ~20 alone).
  * PoCL does not vectorise TornadoVM's kernels across work items, so register blocking is what pays
  * there; on a GPU the local-memory tiled form is the one to try (see tornado-backend/README.md).
+ * A forward variant summing each output in OpenCL float8 lanes along c (both operands contiguous
+ * there) ran at 10–12 GFLOP/s against this kernel's 13–14, side by side: PoCL's object code for it
+ * had 48 vector multiplies and 384 scalar adds, so it was dropped.
  *
  * <p>Used when all three sizes are multiples of 4; otherwise (the LM head: V = 65) and with
  * {@code -Dleviathan.tornado.matmul=plain} the plain wrappers in {@link CoreTasks} run. The tests
@@ -26,23 +28,13 @@ import uk.ac.manchester.tornado.api.types.vectors.Float8;
 public final class MatmulTasks {
     private MatmulTasks() {}
 
-    /** "vector" (default), "blocked" or "plain". */
-    static String variant() {
-        String variant = System.getProperty("leviathan.tornado.matmul", "vector");
-        if (!variant.equals("vector") && !variant.equals("blocked") && !variant.equals("plain")) {
-            throw new IllegalArgumentException("leviathan.tornado.matmul must be 'vector', 'blocked' or 'plain', got '" + variant + "'");
-        }
-        return variant;
-    }
-
-    /** The 4×4 blocked kernels: every variant but "plain", when all three sizes are multiples of 4. */
+    /** "blocked" (default) or "plain". */
     static boolean blocked(int a, int b, int c) {
-        return !variant().equals("plain") && a % 4 == 0 && b % 4 == 0 && c % 4 == 0;
-    }
-
-    /** The float8 forward kernel: the reduced size (C) a multiple of 8, the others of 4. */
-    static boolean vector(int C, int OC, int BT) {
-        return variant().equals("vector") && C % 8 == 0 && OC % 4 == 0 && BT % 4 == 0;
+        String variant = System.getProperty("leviathan.tornado.matmul", "blocked");
+        if (!variant.equals("blocked") && !variant.equals("plain")) {
+            throw new IllegalArgumentException("leviathan.tornado.matmul must be 'blocked' or 'plain', got '" + variant + "'");
+        }
+        return variant.equals("blocked") && a % 4 == 0 && b % 4 == 0 && c % 4 == 0;
     }
 
     /** A grid of (n0/4) × (n1/4) work items, with an explicit work group (PoCL's own choice ran at half the speed). */
@@ -59,10 +51,7 @@ public final class MatmulTasks {
 
     static void forward(TaskGraph tg, String id, int outOff, int inpOff, int wOff, int bOff, int C, int OC, int BT,
                         TornadoTasks.BindContext ctx) {
-        if (vector(C, OC, BT)) {
-            tg.task(id, MatmulTasks::forwardVector, ctx.floats(), outOff, inpOff, wOff, bOff, C, OC, BT);
-            grid(id, OC, BT, ctx);
-        } else if (blocked(C, OC, BT)) {
+        if (blocked(C, OC, BT)) {
             tg.task(id, MatmulTasks::forwardBlocked, ctx.floats(), outOff, inpOff, wOff, bOff, C, OC, BT);
             grid(id, OC, BT, ctx);
         } else {
@@ -152,108 +141,6 @@ public final class MatmulTasks {
                 f[outOff + (i + 3) * OC + j + 0] = a30; f[outOff + (i + 3) * OC + j + 1] = a31; f[outOff + (i + 3) * OC + j + 2] = a32; f[outOff + (i + 3) * OC + j + 3] = a33;
             }
         }
-    }
-
-    /**
-     * out[r,o] = bias[o] + Σ_c inp[r,c]·weight[o,c] for rows i … i+3 (i = 4·ib) and channels
-     * j … j+3 (j = 4·jb), each output summed in eight lanes along c (OpenCL float8), then across
-     * the lanes. Both operands of the forward pass are contiguous along c, so the device's SIMD
-     * units get whole vectors without any transpose. Needs C % 8 == 0.
-     */
-    public static void forwardVector(float[] f,
-            int outOff,   // (BT, OC)
-            int inpOff,   // (BT, C)
-            int wOff,     // (OC, C)
-            int bOff,     // (OC), absent when < 0
-            int C, int OC, int BT) {
-        for (@Parallel int jb = 0; jb < OC / 4; jb++) {
-            for (@Parallel int ib = 0; ib < BT / 4; ib++) {
-                int j = jb * 4;
-                int i = ib * 4;
-                Float8 a00 = new Float8(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
-                Float8 a01 = new Float8(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
-                Float8 a02 = new Float8(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
-                Float8 a03 = new Float8(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
-                Float8 a10 = new Float8(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
-                Float8 a11 = new Float8(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
-                Float8 a12 = new Float8(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
-                Float8 a13 = new Float8(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
-                Float8 a20 = new Float8(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
-                Float8 a21 = new Float8(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
-                Float8 a22 = new Float8(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
-                Float8 a23 = new Float8(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
-                Float8 a30 = new Float8(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
-                Float8 a31 = new Float8(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
-                Float8 a32 = new Float8(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
-                Float8 a33 = new Float8(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
-                for (int k = 0; k < C; k += 8) {
-                    int x0 = inpOff + (i + 0) * C + k;
-                    Float8 p0 = new Float8(f[x0], f[x0 + 1], f[x0 + 2], f[x0 + 3], f[x0 + 4], f[x0 + 5], f[x0 + 6], f[x0 + 7]);
-                    int x1 = inpOff + (i + 1) * C + k;
-                    Float8 p1 = new Float8(f[x1], f[x1 + 1], f[x1 + 2], f[x1 + 3], f[x1 + 4], f[x1 + 5], f[x1 + 6], f[x1 + 7]);
-                    int x2 = inpOff + (i + 2) * C + k;
-                    Float8 p2 = new Float8(f[x2], f[x2 + 1], f[x2 + 2], f[x2 + 3], f[x2 + 4], f[x2 + 5], f[x2 + 6], f[x2 + 7]);
-                    int x3 = inpOff + (i + 3) * C + k;
-                    Float8 p3 = new Float8(f[x3], f[x3 + 1], f[x3 + 2], f[x3 + 3], f[x3 + 4], f[x3 + 5], f[x3 + 6], f[x3 + 7]);
-                    int y0 = wOff + (j + 0) * C + k;
-                    Float8 q0 = new Float8(f[y0], f[y0 + 1], f[y0 + 2], f[y0 + 3], f[y0 + 4], f[y0 + 5], f[y0 + 6], f[y0 + 7]);
-                    int y1 = wOff + (j + 1) * C + k;
-                    Float8 q1 = new Float8(f[y1], f[y1 + 1], f[y1 + 2], f[y1 + 3], f[y1 + 4], f[y1 + 5], f[y1 + 6], f[y1 + 7]);
-                    int y2 = wOff + (j + 2) * C + k;
-                    Float8 q2 = new Float8(f[y2], f[y2 + 1], f[y2 + 2], f[y2 + 3], f[y2 + 4], f[y2 + 5], f[y2 + 6], f[y2 + 7]);
-                    int y3 = wOff + (j + 3) * C + k;
-                    Float8 q3 = new Float8(f[y3], f[y3 + 1], f[y3 + 2], f[y3 + 3], f[y3 + 4], f[y3 + 5], f[y3 + 6], f[y3 + 7]);
-                    a00 = Float8.add(a00, Float8.mult(p0, q0));
-                    a01 = Float8.add(a01, Float8.mult(p0, q1));
-                    a02 = Float8.add(a02, Float8.mult(p0, q2));
-                    a03 = Float8.add(a03, Float8.mult(p0, q3));
-                    a10 = Float8.add(a10, Float8.mult(p1, q0));
-                    a11 = Float8.add(a11, Float8.mult(p1, q1));
-                    a12 = Float8.add(a12, Float8.mult(p1, q2));
-                    a13 = Float8.add(a13, Float8.mult(p1, q3));
-                    a20 = Float8.add(a20, Float8.mult(p2, q0));
-                    a21 = Float8.add(a21, Float8.mult(p2, q1));
-                    a22 = Float8.add(a22, Float8.mult(p2, q2));
-                    a23 = Float8.add(a23, Float8.mult(p2, q3));
-                    a30 = Float8.add(a30, Float8.mult(p3, q0));
-                    a31 = Float8.add(a31, Float8.mult(p3, q1));
-                    a32 = Float8.add(a32, Float8.mult(p3, q2));
-                    a33 = Float8.add(a33, Float8.mult(p3, q3));
-                }
-                float s00 = lanes(a00);
-                float s01 = lanes(a01);
-                float s02 = lanes(a02);
-                float s03 = lanes(a03);
-                float s10 = lanes(a10);
-                float s11 = lanes(a11);
-                float s12 = lanes(a12);
-                float s13 = lanes(a13);
-                float s20 = lanes(a20);
-                float s21 = lanes(a21);
-                float s22 = lanes(a22);
-                float s23 = lanes(a23);
-                float s30 = lanes(a30);
-                float s31 = lanes(a31);
-                float s32 = lanes(a32);
-                float s33 = lanes(a33);
-                if (bOff >= 0) {
-                    float b0 = f[bOff + j], b1 = f[bOff + j + 1], b2 = f[bOff + j + 2], b3 = f[bOff + j + 3];
-                    s00 += b0; s01 += b1; s02 += b2; s03 += b3;
-                    s10 += b0; s11 += b1; s12 += b2; s13 += b3;
-                    s20 += b0; s21 += b1; s22 += b2; s23 += b3;
-                    s30 += b0; s31 += b1; s32 += b2; s33 += b3;
-                }
-                f[outOff + (i + 0) * OC + j + 0] = s00; f[outOff + (i + 0) * OC + j + 1] = s01; f[outOff + (i + 0) * OC + j + 2] = s02; f[outOff + (i + 0) * OC + j + 3] = s03;
-                f[outOff + (i + 1) * OC + j + 0] = s10; f[outOff + (i + 1) * OC + j + 1] = s11; f[outOff + (i + 1) * OC + j + 2] = s12; f[outOff + (i + 1) * OC + j + 3] = s13;
-                f[outOff + (i + 2) * OC + j + 0] = s20; f[outOff + (i + 2) * OC + j + 1] = s21; f[outOff + (i + 2) * OC + j + 2] = s22; f[outOff + (i + 2) * OC + j + 3] = s23;
-                f[outOff + (i + 3) * OC + j + 0] = s30; f[outOff + (i + 3) * OC + j + 1] = s31; f[outOff + (i + 3) * OC + j + 2] = s32; f[outOff + (i + 3) * OC + j + 3] = s33;
-            }
-        }
-    }
-
-    /** The sum of a Float8's lanes, pairwise. */
-    private static float lanes(Float8 v) {
-        return ((v.getS0() + v.getS1()) + (v.getS2() + v.getS3())) + ((v.getS4() + v.getS5()) + (v.getS6() + v.getS7()));
     }
 
     /** dinp[r,c] += Σ_o dout[r,o]·weight[o,c] for rows i … i+3 (i = 4·ib) and columns j … j+3 (j = 4·jb). */

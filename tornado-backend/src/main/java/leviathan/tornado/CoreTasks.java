@@ -107,9 +107,9 @@ public final class CoreTasks {
         }
     }
 
-    public static void geluBackward(float[] f, int dinpOff, int inpOff, int doutOff, int count) {
+    public static void geluBackward(float[] f, int dinpOff, int inpOff, int doutOff, int accumulate, int count) {
         for (@Parallel int i = 0; i < count; i++) {
-            Gelu.backward(f, dinpOff, f, inpOff, f, doutOff, i);
+            Gelu.backward(f, dinpOff, f, inpOff, f, doutOff, accumulate, i);
         }
     }
 
@@ -119,9 +119,9 @@ public final class CoreTasks {
         }
     }
 
-    public static void residualBackward(float[] f, int daOff, int dbOff, int doutOff, int count) {
+    public static void residualBackward(float[] f, int daOff, int dbOff, int doutOff, int accumulate, int count) {
         for (@Parallel int i = 0; i < count; i++) {
-            Residual.backward(f, daOff, f, dbOff, f, doutOff, i);
+            Residual.backward(f, daOff, f, dbOff, f, doutOff, accumulate, i);
         }
     }
 
@@ -233,11 +233,13 @@ public final class CoreTasks {
         TornadoTasks.register(CoreKernels.GELU_FORWARD, TornadoTasks.access("W R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::geluForward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), s.extent[0]));
         TornadoTasks.register(CoreKernels.GELU_BACKWARD, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
-                tg.task(id, CoreTasks::geluBackward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)), s.extent[0]));
+                tg.task(id, CoreTasks::geluBackward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)), s.intArg(3),
+                        s.extent[0]));
         TornadoTasks.register(CoreKernels.RESIDUAL_FORWARD, TornadoTasks.access("W R R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::residualForward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)), s.extent[0]));
         TornadoTasks.register(CoreKernels.RESIDUAL_BACKWARD, TornadoTasks.access("RW RW R"), (tg, id, s, a) ->
-                tg.task(id, CoreTasks::residualBackward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)), s.extent[0]));
+                tg.task(id, CoreTasks::residualBackward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)), s.intArg(3),
+                        s.extent[0]));
         TornadoTasks.register(CoreKernels.CROSSENTROPY_FORWARD, TornadoTasks.access("W W R R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::crossEntropyForward, a.floats(), a.ints(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         a.at(s.ints(3)), s.intArg(4), s.extent[0]));

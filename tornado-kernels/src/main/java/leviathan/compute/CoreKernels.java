@@ -153,9 +153,10 @@ public final class CoreKernels {
 
     public static final Kernel GELU_BACKWARD = new Kernel("gelu_backward", 1, s -> {
         FloatSlice dinp = s.floats(0), inp = s.floats(1), dout = s.floats(2);
+        int accumulate = s.intArg(3);
         return (from, to) -> {
             for (int i = from; i < to; i++) {
-                Gelu.backward(dinp.array, dinp.offset, inp.array, inp.offset, dout.array, dout.offset, i);
+                Gelu.backward(dinp.array, dinp.offset, inp.array, inp.offset, dout.array, dout.offset, accumulate, i);
             }
         };
     });
@@ -171,9 +172,10 @@ public final class CoreKernels {
 
     public static final Kernel RESIDUAL_BACKWARD = new Kernel("residual_backward", 1, s -> {
         FloatSlice da = s.floats(0), db = s.floats(1), dout = s.floats(2);
+        int accumulate = s.intArg(3);
         return (from, to) -> {
             for (int i = from; i < to; i++) {
-                Residual.backward(da.array, da.offset, db.array, db.offset, dout.array, dout.offset, i);
+                Residual.backward(da.array, da.offset, db.array, db.offset, dout.array, dout.offset, accumulate, i);
             }
         };
     });

@@ -137,13 +137,31 @@ public final class Ops {
                 accumulate ? 1 : 0);
     }
 
+    /** The arguments {@link #asFirstWriter} would overwrite: none for a kernel that cannot. */
+    public static int[] firstWriterOutputs(Stage s) {
+        if (s.kernel == CoreKernels.MATMUL_BACKWARD_INPUT || s.kernel == CoreKernels.GELU_BACKWARD) {
+            return new int[] {0};
+        }
+        if (s.kernel == CoreKernels.RESIDUAL_BACKWARD) {
+            return new int[] {0, 1};
+        }
+        return new int[0];
+    }
+
     /**
-     * The same stage overwriting its output instead of accumulating into it, for a stage that is
-     * the first writer of a zero-initialised gradient; null when the stage's kernel cannot.
+     * The same stage overwriting its outputs ({@link #firstWriterOutputs}) instead of accumulating
+     * into them, for a stage that is the first writer of zero-initialised gradients; null when the
+     * stage's kernel cannot.
      */
     public static Stage asFirstWriter(Stage s) {
         if (s.kernel == CoreKernels.MATMUL_BACKWARD_INPUT && s.intArg(5) != 0) {
             return matmulBackwardInput(s.name, s.floats(0), s.floats(1), s.floats(2), s.extent[0], s.intArg(3), s.intArg(4), false);
+        }
+        if (s.kernel == CoreKernels.GELU_BACKWARD && s.intArg(3) != 0) {
+            return geluBackward(s.name, s.floats(0), s.floats(1), s.floats(2), s.extent[0], false);
+        }
+        if (s.kernel == CoreKernels.RESIDUAL_BACKWARD && s.intArg(3) != 0) {
+            return residualBackward(s.name, s.floats(0), s.floats(1), s.floats(2), s.extent[0], false);
         }
         return null;
     }
@@ -171,10 +189,16 @@ public final class Ops {
     }
 
     public static Stage geluBackward(String name, FloatSlice dinp, FloatSlice inp, FloatSlice dout, int N) {
+        return geluBackward(name, dinp, inp, dout, N, true);
+    }
+
+    /** dinp (N) += gelu'(inp)·dout, or = when not accumulating (the gradient's first writer). */
+    public static Stage geluBackward(String name, FloatSlice dinp, FloatSlice inp, FloatSlice dout, int N, boolean accumulate) {
         expect(name, dinp, N, "N");
         expect(name, inp, N, "N");
         expect(name, dout, N, "N");
-        return new Stage(name, CoreKernels.GELU_BACKWARD, new int[] {N}, 20.0 * N, 4.0 * N * F, dinp, inp, dout);
+        return new Stage(name, CoreKernels.GELU_BACKWARD, new int[] {N}, 20.0 * N, (accumulate ? 4.0 : 3.0) * N * F, dinp, inp, dout,
+                accumulate ? 1 : 0);
     }
 
     public static Stage residualForward(String name, FloatSlice out, FloatSlice a, FloatSlice b, int N) {
@@ -185,10 +209,16 @@ public final class Ops {
     }
 
     public static Stage residualBackward(String name, FloatSlice da, FloatSlice db, FloatSlice dout, int N) {
+        return residualBackward(name, da, db, dout, N, true);
+    }
+
+    /** da, db (N) += dout, or = when not accumulating (the first writer of both). */
+    public static Stage residualBackward(String name, FloatSlice da, FloatSlice db, FloatSlice dout, int N, boolean accumulate) {
         expect(name, da, N, "N");
         expect(name, db, N, "N");
         expect(name, dout, N, "N");
-        return new Stage(name, CoreKernels.RESIDUAL_BACKWARD, new int[] {N}, 2.0 * N, 5.0 * N * F, da, db, dout);
+        return new Stage(name, CoreKernels.RESIDUAL_BACKWARD, new int[] {N}, 2.0 * N, (accumulate ? 5.0 : 3.0) * N * F, da, db, dout,
+                accumulate ? 1 : 0);
     }
 
     public static Stage crossEntropyForward(String name, FloatSlice losses, FloatSlice probs, FloatSlice logits,

@@ -41,7 +41,8 @@ final class VectorElementwise {
         }
         for (int k = 0; k < 6_000; k++) {
             geluForwardRange(y, 0, x, 0, 0, 2 * L);
-            geluBackwardRange(y, 0, x, 0, x, 0, 0, 2 * L);
+            geluBackwardRange(y, 0, x, 0, x, 0, true, 0, 2 * L);
+            geluBackwardRange(y, 0, x, 0, x, 0, false, 0, 2 * L);
         }
     }
 
@@ -53,11 +54,13 @@ final class VectorElementwise {
         return pool -> pool.run(n, body);
     }
 
-    /** Args as {@link Ops#geluBackward}: dinp, inp, dout. */
+    /** Args as {@link Ops#geluBackward}: dinp, inp, dout, accumulate. */
     static JvmFastKernels.JvmStage geluBackward(Stage s) {
         FloatSlice dinp = s.floats(0), inp = s.floats(1), dout = s.floats(2);
+        boolean accumulate = s.intArg(3) != 0;
         int n = s.extent[0];
-        Kernel.RangeBody body = (from, to) -> geluBackwardRange(dinp.array, dinp.offset, inp.array, inp.offset, dout.array, dout.offset, from, to);
+        Kernel.RangeBody body = (from, to) -> geluBackwardRange(dinp.array, dinp.offset, inp.array, inp.offset, dout.array, dout.offset,
+                accumulate, from, to);
         return pool -> pool.run(n, body);
     }
 
@@ -82,18 +85,25 @@ final class VectorElementwise {
         return x.mul(0.5f).mul(VectorMath.tanh(u).add(1f));
     }
 
-    static void geluBackwardRange(float[] dinp, int dinpOff, float[] inp, int inpOff, float[] dout, int doutOff, int from, int to) {
+    static void geluBackwardRange(float[] dinp, int dinpOff, float[] inp, int inpOff, float[] dout, int doutOff, boolean accumulate,
+                                  int from, int to) {
         int i = from;
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector grad = geluDerivative(FloatVector.fromArray(S, inp, inpOff + i));
-            FloatVector g = FloatVector.fromArray(S, dout, doutOff + i);
-            grad.mul(g).add(FloatVector.fromArray(S, dinp, dinpOff + i)).intoArray(dinp, dinpOff + i);
+            FloatVector d = grad.mul(FloatVector.fromArray(S, dout, doutOff + i));
+            if (accumulate) {
+                d = d.add(FloatVector.fromArray(S, dinp, dinpOff + i));
+            }
+            d.intoArray(dinp, dinpOff + i);
         }
         if (i < to) {
             VectorMask<Float> live = S.indexInRange(i, to);
             FloatVector grad = geluDerivative(FloatVector.fromArray(S, inp, inpOff + i, live));
-            FloatVector g = FloatVector.fromArray(S, dout, doutOff + i, live);
-            grad.mul(g).add(FloatVector.fromArray(S, dinp, dinpOff + i, live)).intoArray(dinp, dinpOff + i, live);
+            FloatVector d = grad.mul(FloatVector.fromArray(S, dout, doutOff + i, live));
+            if (accumulate) {
+                d = d.add(FloatVector.fromArray(S, dinp, dinpOff + i, live));
+            }
+            d.intoArray(dinp, dinpOff + i, live);
         }
     }
 

@@ -23,17 +23,18 @@ public final class Gelu {
         out[outOff + i] = 0.5f * x * (1.0f + tanh(u));
     }
 
-    /** dinp[i] += gelu'(inp[i])·dout[i]. */
+    /** dinp[i] += gelu'(inp[i])·dout[i], or = when accumulate is 0 (the gradient's first writer, see {@link Matmul#backwardInput}). */
     public static void backward(float[] dinp, int dinpOff,   // (N)
                                 float[] inp, int inpOff,     // (N)
                                 float[] dout, int doutOff,   // (N)
-                                int i) {
+                                int accumulate, int i) {
         float x = inp[inpOff + i];
         float u = SQRT_2_OVER_PI * (x + CUBE * x * x * x);
         float th = tanh(u);
         float sech2 = 1.0f - th * th;
         float du = SQRT_2_OVER_PI * (1.0f + 3.0f * CUBE * x * x);
         float grad = 0.5f * (1.0f + th) + 0.5f * x * sech2 * du;
-        dinp[dinpOff + i] += grad * dout[doutOff + i];
+        float d = grad * dout[doutOff + i];
+        dinp[dinpOff + i] = accumulate != 0 ? dinp[dinpOff + i] + d : d;
     }
 }

@@ -11,13 +11,13 @@ public final class Residual {
         out[outOff + i] = a[aOff + i] + b[bOff + i];
     }
 
-    /** da[i] += dout[i], db[i] += dout[i]. */
+    /** da[i] += dout[i], db[i] += dout[i]; = when accumulate is 0 (the gradients' first writer, see {@link Matmul#backwardInput}). */
     public static void backward(float[] da, int daOff,       // (N)
                                 float[] db, int dbOff,       // (N)
                                 float[] dout, int doutOff,   // (N)
-                                int i) {
+                                int accumulate, int i) {
         float g = dout[doutOff + i];
-        da[daOff + i] += g;
-        db[dbOff + i] += g;
+        da[daOff + i] = accumulate != 0 ? da[daOff + i] + g : g;
+        db[dbOff + i] = accumulate != 0 ? db[dbOff + i] + g : g;
     }
 }

@@ -54,6 +54,19 @@ class ElementwiseTest {
         assertPaddingIntact(dinp);
     }
 
+    /** As a gradient's first writer (accumulate = false) GELU's backward overwrites, NaN included. */
+    @ParameterizedTest(name = "fast={0}")
+    @ValueSource(booleans = {false, true})
+    void geluBackwardOverwritesWhenNotAccumulating(boolean fast) {
+        Random r = new Random(64);
+        float[] x = uniform(r, N, -6, 6), dy = gaussian(r, N, 1);
+        FloatSlice inp = padded("inp", x, N), dout = padded("dout", dy, N), dinp = padded("dinp", constant(N, Float.NaN), N);
+        GraphRunner.run(fast, Ops.geluBackward("gelu_b", dinp, inp, dout, N, false));
+        double[] g = FiniteDifference.gradient(xx -> dot(dy, Reference.gelu(xx)), toDouble(x));
+        assertClose(g, dinp.toArray(), GRAD_RTOL, "gelu dinp");
+        assertPaddingIntact(dinp);
+    }
+
     @ParameterizedTest(name = "fast={0}")
     @ValueSource(booleans = {false, true})
     void residualForwardMatchesReference(boolean fast) {
@@ -78,6 +91,20 @@ class ElementwiseTest {
         double[] gb = FiniteDifference.gradient(bb -> dot(dy, Reference.add(A, bb)), Bv);
         assertClose(ga, minus(da.toArray(), PREFILL), GRAD_RTOL, "residual da");
         assertClose(gb, minus(db.toArray(), -PREFILL), GRAD_RTOL, "residual db");
+        assertPaddingIntact(da, db, dout);
+    }
+
+    /** As the first writer of both gradients (accumulate = false) the residual's backward overwrites them, NaN included. */
+    @ParameterizedTest(name = "fast={0}")
+    @ValueSource(booleans = {false, true})
+    void residualBackwardOverwritesWhenNotAccumulating(boolean fast) {
+        Random r = new Random(65);
+        float[] dy = gaussian(r, N, 1);
+        FloatSlice dout = padded("dout", dy, N);
+        FloatSlice da = padded("da", constant(N, Float.NaN), N), db = padded("db", constant(N, Float.NaN), N);
+        GraphRunner.run(fast, Ops.residualBackward("res_b", da, db, dout, N, false));
+        assertClose(toDouble(dy), da.toArray(), FORWARD_RTOL, "residual da");
+        assertClose(toDouble(dy), db.toArray(), FORWARD_RTOL, "residual db");
         assertPaddingIntact(da, db, dout);
     }
 

@@ -38,6 +38,12 @@ final class VectorGemm {
     private final int[] panelStart, panelWidth;
     /** Panel p is stored (K, panelWidth[p]) from K·panelStart[p]. */
     private final float[] packed;
+    /**
+     * Whether full panels are read from B itself: when B's rows are contiguous (both backward
+     * passes), packing would only copy them; the weight gradient's B is the activations, 1.5 MB
+     * for the MLP's projection.
+     */
+    private final boolean directB;
     /** Lane offsets {0, bCs, 2·bCs, ...} for gathering L columns of a transposed B. */
     private final int[] gatherIndex;
     /** Lane offsets of A(i, k) for the packed order k·MR + i over L steps of k: MR gathers per L steps. */
@@ -82,6 +88,7 @@ final class VectorGemm {
             panelWidth[p] = w;
             n0 += w;
         }
+        this.directB = bCs == 1;
         this.packed = new float[Math.max(1, K * n0)];
         this.gatherIndex = new int[L];
         for (int j = 0; j < L; j++) {
@@ -159,6 +166,9 @@ final class VectorGemm {
         for (int p = p0; p < p1; p++) {
             int n0 = panelStart[p];
             int w = panelWidth[p];
+            if (isDirect(n0, w)) {
+                continue;
+            }
             int width = Math.min(w, N - n0);
             int base = K * n0;
             if (bCs == 1) {
@@ -201,6 +211,11 @@ final class VectorGemm {
         }
     }
 
+    /** Whether the panel at n0 of width w is read from B itself (see {@link #directB}). */
+    private boolean isDirect(int n0, int w) {
+        return directB && w == NR && n0 + w <= N;
+    }
+
     /** Per-thread C tile for the ragged edges. */
     private static final ThreadLocal<float[]> EDGE_TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
@@ -233,16 +248,19 @@ final class VectorGemm {
             float[] init = fresh ? (bias != null ? bias : ZERO) : c;
             for (int p = p0; p < p1; p++) {
                 int n0 = panelStart[p], w = panelWidth[p];
-                int bp = K * n0 + kb * w;
+                boolean direct = isDirect(n0, w);
+                float[] bq = direct ? b : packed;
+                int bp = direct ? bOff + kb * bRs + n0 : K * n0 + kb * w;
+                int bs = direct ? bRs : w;
                 for (int t = t0; t < t1; t++) {
                     int m = t * MR, ap = aOffset(kb, kLen, t);
                     int rows = Math.min(MR, M - m);
                     if (rows == MR && n0 + w <= N) {
                         int cBase = cOff + m * N + n0;
                         if (fresh) {
-                            tile(w, init, bias != null ? biasOff + n0 : 0, 0, c, cBase, N, aPack, ap, bp, kLen);
+                            tile(w, init, bias != null ? biasOff + n0 : 0, 0, c, cBase, N, aPack, ap, bq, bp, bs, kLen);
                         } else {
-                            tile(w, c, cBase, N, c, cBase, N, aPack, ap, bp, kLen);
+                            tile(w, c, cBase, N, c, cBase, N, aPack, ap, bq, bp, bs, kLen);
                         }
                     } else {
                         // Ragged edge: run the same tile on a zero-padded copy of C (or of the bias
@@ -256,7 +274,7 @@ final class VectorGemm {
                                 System.arraycopy(bias, biasOff + n0, cTile, i * w, width);
                             }
                         }
-                        tile(w, cTile, 0, w, cTile, 0, w, aPack, ap, bp, kLen);
+                        tile(w, cTile, 0, w, cTile, 0, w, aPack, ap, bq, bp, bs, kLen);
                         for (int i = 0; i < rows; i++) {
                             System.arraycopy(cTile, i * w, c, cOff + (m + i) * N + n0, width);
                         }
@@ -308,24 +326,26 @@ final class VectorGemm {
 
     /**
      * One row tile: C rows (cArr from cBase, row stride cStride) = the initial rows (init from iBase,
-     * row stride iStride: C itself, or the bias with stride 0) + A tile · B panel.
+     * row stride iStride: C itself, or the bias with stride 0) + A tile · B panel (bq from bp, row
+     * stride bs: packed, or B itself for a direct full panel).
      */
-    private void tile(int w, float[] init, int iBase, int iStride, float[] cArr, int cBase, int cStride,
-                      float[] at, int ai, int bp, int kLen) {
+    private static void tile(int w, float[] init, int iBase, int iStride, float[] cArr, int cBase, int cStride,
+                             float[] at, int ai, float[] bq, int bp, int bs, int kLen) {
         if (w == NR) {
-            tile6x4(init, iBase, iStride, cArr, cBase, cStride, at, ai, packed, bp, kLen);
+            tile6x4(init, iBase, iStride, cArr, cBase, cStride, at, ai, bq, bp, bs, kLen);
         } else if (w == 2 * L) {
-            tile6x2(init, iBase, iStride, cArr, cBase, cStride, at, ai, packed, bp, kLen);
+            tile6x2(init, iBase, iStride, cArr, cBase, cStride, at, ai, bq, bp, kLen);
         } else {
-            tile6x1(init, iBase, iStride, cArr, cBase, cStride, at, ai, packed, bp, kLen);
+            tile6x1(init, iBase, iStride, cArr, cBase, cStride, at, ai, bq, bp, kLen);
         }
     }
 
     /** The initial rows of a fresh C without a bias (row stride 0). */
     private static final float[] ZERO = new float[NR];
 
-    /** C[6 rows, 4 vectors] = init rows + packed A tile · B panel over kLen steps; 24 accumulators in registers. */
-    private static void tile6x4(float[] init, int i0, int is, float[] c, int r0, int cs, float[] at, int ai, float[] bq, int bp, int kLen) {
+    /** C[6 rows, 4 vectors] = init rows + packed A tile · B panel (row stride bs) over kLen steps; 24 accumulators in registers. */
+    private static void tile6x4(float[] init, int i0, int is, float[] c, int r0, int cs, float[] at, int ai, float[] bq, int bp, int bs,
+                                int kLen) {
         int i1 = i0 + is, i2 = i1 + is, i3 = i2 + is, i4 = i3 + is, i5 = i4 + is;
         int r1 = r0 + cs, r2 = r1 + cs, r3 = r2 + cs, r4 = r3 + cs, r5 = r4 + cs;
         FloatVector c00 = FloatVector.fromArray(S, init, i0), c01 = FloatVector.fromArray(S, init, i0 + L), c02 = FloatVector.fromArray(S, init, i0 + 2 * L), c03 = FloatVector.fromArray(S, init, i0 + 3 * L);
@@ -335,7 +355,7 @@ final class VectorGemm {
         FloatVector c40 = FloatVector.fromArray(S, init, i4), c41 = FloatVector.fromArray(S, init, i4 + L), c42 = FloatVector.fromArray(S, init, i4 + 2 * L), c43 = FloatVector.fromArray(S, init, i4 + 3 * L);
         FloatVector c50 = FloatVector.fromArray(S, init, i5), c51 = FloatVector.fromArray(S, init, i5 + L), c52 = FloatVector.fromArray(S, init, i5 + 2 * L), c53 = FloatVector.fromArray(S, init, i5 + 3 * L);
         for (int k = 0; k < kLen; k++) {
-            int bi = bp + k * NR;
+            int bi = bp + k * bs;
             FloatVector b0 = FloatVector.fromArray(S, bq, bi);
             FloatVector b1 = FloatVector.fromArray(S, bq, bi + L);
             FloatVector b2 = FloatVector.fromArray(S, bq, bi + 2 * L);

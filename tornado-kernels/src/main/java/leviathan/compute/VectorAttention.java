@@ -84,7 +84,8 @@ final class VectorAttention {
             rowsTimesTransposed(rows, tPad, count, qkv, base + t0 * C3 + h * D, C3, sc.transposed, D, tPad, live(t0 + count - 1, tPad));
             for (int r = 0; r < count; r++) {
                 int t = t0 + r;
-                softmaxRow(pre.array, pre.offset + head + t * T, att.array, att.offset + head + t * T, rows, r * tPad, live(t, tPad), t, scale);
+                softmaxRow(pre.array, pre.offset + head + t * T, att.array, att.offset + head + t * T, rows, r * tPad, live(t, tPad), t, scale,
+                        sc.lanes);
                 int o = out.offset + (b * T + t) * C + h * D;
                 java.util.Arrays.fill(out.array, o, o + D, 0f);
             }
@@ -94,31 +95,18 @@ final class VectorAttention {
     }
 
     /**
-     * One row of the masked softmax, as the plain body computes it: row[ro + j] (raw scores, j ≤ t)
-     * scaled into pre, exponentiated (whole vectors, lanes past t ignored) and normalised into att.
+     * One row of the masked softmax, as the plain body computes it but in whole vectors: row[ro + j]
+     * (raw scores, j ≤ t; n lanes padded) scaled into pre, exponentiated and normalised into att.
+     * Only the sum's order differs from the body (per lane, then across lanes).
      */
-    private static void softmaxRow(float[] pre, int pr, float[] att, int ar, float[] row, int ro, int n, int t, float scale) {
-        float max = -Float.MAX_VALUE;
-        for (int j = 0; j < n; j++) {
-            row[ro + j] = row[ro + j] * scale;
-        }
-        for (int j = 0; j <= t; j++) {
-            pre[pr + j] = row[ro + j];
-            max = Math.max(max, row[ro + j]);
-        }
-        // exp over whole vectors: scalar Math.exp was the bottleneck. Out of line, in VectorRows, so
-        // that C2's inlining budget for this method holds.
+    private static void softmaxRow(float[] pre, int pr, float[] att, int ar, float[] row, int ro, int n, int t, float scale,
+                                   float[] lanes) {
+        // Each step out of line, in VectorRows, so that C2's inlining budget for this method holds.
+        VectorRows.scaleRow(row, ro, n, scale);
+        System.arraycopy(row, ro, pre, pr, t + 1);
+        float max = VectorRows.maxRow(row, ro, t + 1);
         VectorRows.expRow(row, ro, n, max);
-        float sum = 0f;
-        for (int j = 0; j <= t; j++) {
-            float e = row[ro + j];
-            att[ar + j] = e;
-            sum += e;
-        }
-        float inv = 1.0f / sum;
-        for (int j = 0; j <= t; j++) {
-            att[ar + j] = att[ar + j] * inv;
-        }
+        VectorRows.normaliseRow(att, ar, row, ro, t + 1, lanes);
     }
 
     /**

@@ -1,6 +1,8 @@
 package leviathan.compute;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -28,6 +30,7 @@ public final class VectorRows {
         public float[] rows = new float[0];         // (ROWS, Tpad): a block of score rows
         public float[] acc = new float[0];          // (T, D)
         public float[] acc2 = new float[0];         // (T, D)
+        public final float[] lanes = new float[LANES];  // one vector's lanes, for ordered sums
 
         Scratch() {}
 
@@ -235,6 +238,58 @@ public final class VectorRows {
         }
         for (; d < D; d++) {
             y[yOff + d] += a * x[xOff + d];
+        }
+    }
+
+    /** row[off + j] ·= scale for j < n, n a whole number of vectors. */
+    public static void scaleRow(float[] row, int off, int n, float scale) {
+        for (int c = off; c < off + n; c += LANES) {
+            FloatVector.fromArray(S, row, c).mul(scale).intoArray(row, c);
+        }
+    }
+
+    /**
+     * max of row[off .. off + live): whole vectors, then one masked tail (the row is padded to whole
+     * vectors). Exact in any order.
+     */
+    public static float maxRow(float[] row, int off, int live) {
+        FloatVector m = FloatVector.broadcast(S, -Float.MAX_VALUE);
+        int j = 0;
+        for (; j + LANES <= live; j += LANES) {
+            m = m.max(FloatVector.fromArray(S, row, off + j));
+        }
+        if (j < live) {
+            m = m.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, row, off + j), S.indexInRange(j, live));
+        }
+        return m.reduceLanes(VectorOperators.MAX);
+    }
+
+    /**
+     * out[outOff + j] = row[off + j] / Σ row[off .. off + live) for j < live. The sum runs per lane,
+     * then over the lanes in index order through {@code lanes} (never reduceLanes, whose order is
+     * the JIT's choice): the same bits in every execution mode.
+     */
+    public static void normaliseRow(float[] out, int outOff, float[] row, int off, int live, float[] lanes) {
+        FloatVector s = FloatVector.zero(S);
+        int j = 0;
+        for (; j + LANES <= live; j += LANES) {
+            s = s.add(FloatVector.fromArray(S, row, off + j));
+        }
+        VectorMask<Float> tail = S.indexInRange(j, live);
+        if (j < live) {
+            s = s.add(FloatVector.fromArray(S, row, off + j), tail);
+        }
+        s.intoArray(lanes, 0);
+        float sum = 0f;
+        for (int l = 0; l < LANES; l++) {
+            sum += lanes[l];
+        }
+        float inv = 1.0f / sum;
+        for (j = 0; j + LANES <= live; j += LANES) {
+            FloatVector.fromArray(S, row, off + j).mul(inv).intoArray(out, outOff + j);
+        }
+        if (j < live) {
+            FloatVector.fromArray(S, row, off + j).mul(inv).intoArray(out, outOff + j, tail);
         }
     }
 

@@ -142,16 +142,9 @@ final class VectorAttention {
             rowsTimesTransposed(rows, tPad, count, dout.array, dout.offset + (b * T + t0) * C + h * D, C,
                     sc.transposed, D, tPad, live(t0 + count - 1, tPad));
             for (int r = 0; r < count; r++) {
-                int t = t0 + r, ro = r * tPad;
-                int ar = att.offset + head + t * T;
-                int dr = dpre.offset + head + t * T;
-                float dot = 0f;
-                for (int j = 0; j <= t; j++) {
-                    dot += att.array[ar + j] * rows[ro + j];
-                }
-                for (int j = 0; j <= t; j++) {
-                    dpre.array[dr + j] = att.array[ar + j] * (rows[ro + j] - dot);
-                }
+                int t = t0 + r;
+                VectorRows.softmaxBackwardRow(dpre.array, dpre.offset + head + t * T, att.array, att.offset + head + t * T,
+                        rows, r * tPad, t + 1, sc.lanes);
             }
             int dq = dqkv.offset + (b * T + t0) * C3 + h * D;
             sumBlock(dqkv.array, dq, C3, dpre.array, dpre.offset + head + t0 * T, qkv, base + C + h * D, C3, t0, count, T, scale, D);

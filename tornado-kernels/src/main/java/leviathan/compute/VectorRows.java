@@ -294,6 +294,36 @@ public final class VectorRows {
     }
 
     /**
+     * The softmax's backward for one row, in whole vectors: out[outOff + j] = p[pOff + j]·(g[gOff + j] −
+     * Σ p·g) for j < live, with g the gradient of the probabilities p. The dot product sums per lane,
+     * then across the lanes in index order (as in {@link #normaliseRow}).
+     */
+    public static void softmaxBackwardRow(float[] out, int outOff, float[] p, int pOff, float[] g, int gOff, int live,
+                                          float[] lanes) {
+        FloatVector s = FloatVector.zero(S);
+        int j = 0;
+        for (; j + LANES <= live; j += LANES) {
+            s = FloatVector.fromArray(S, p, pOff + j).fma(FloatVector.fromArray(S, g, gOff + j), s);
+        }
+        VectorMask<Float> tail = S.indexInRange(j, live);
+        if (j < live) {
+            s = s.add(FloatVector.fromArray(S, p, pOff + j, tail).mul(FloatVector.fromArray(S, g, gOff + j, tail)), tail);
+        }
+        s.intoArray(lanes, 0);
+        float dot = 0f;
+        for (int l = 0; l < LANES; l++) {
+            dot += lanes[l];
+        }
+        for (j = 0; j + LANES <= live; j += LANES) {
+            FloatVector.fromArray(S, g, gOff + j).sub(dot).mul(FloatVector.fromArray(S, p, pOff + j)).intoArray(out, outOff + j);
+        }
+        if (j < live) {
+            FloatVector.fromArray(S, g, gOff + j, tail).sub(dot).mul(FloatVector.fromArray(S, p, pOff + j, tail))
+                    .intoArray(out, outOff + j, tail);
+        }
+    }
+
+    /**
      * row[c] = e^(row[c] − shift) for c in [0, n), n a whole number of vectors, by the deterministic
      * {@link VectorMath#exp} (never the Vector API's lanewise EXP, whose rounding depends on what the
      * JIT has compiled). A method of its own, over an array: its body is large once inlined (with

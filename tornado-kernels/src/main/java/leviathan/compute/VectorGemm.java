@@ -36,8 +36,9 @@ final class VectorGemm {
     private final boolean accumulate;
     /** Panel p covers columns [panelStart[p], panelStart[p] + panelWidth[p]), zero past N. */
     private final int[] panelStart, panelWidth;
-    /** Panel p is stored (K, panelWidth[p]) from K·panelStart[p]. */
+    /** A packed panel p is stored (K, panelWidth[p]) from packedStart[p]; only packed panels take room. */
     private final float[] packed;
+    private final int[] packedStart;
     /**
      * Whether full panels are read from B itself: when B's rows are contiguous (both backward
      * passes), packing would only copy them; the weight gradient's B is the activations, 1.5 MB
@@ -89,7 +90,13 @@ final class VectorGemm {
             n0 += w;
         }
         this.directB = bCs == 1;
-        this.packed = new float[Math.max(1, K * n0)];
+        this.packedStart = new int[panels];
+        int packedSize = 0;
+        for (int p = 0; p < panels; p++) {
+            packedStart[p] = packedSize;
+            packedSize += isDirect(panelStart[p], panelWidth[p]) ? 0 : K * panelWidth[p];
+        }
+        this.packed = new float[Math.max(1, packedSize)];
         this.gatherIndex = new int[L];
         for (int j = 0; j < L; j++) {
             gatherIndex[j] = j * bCs;
@@ -170,7 +177,7 @@ final class VectorGemm {
                 continue;
             }
             int width = Math.min(w, N - n0);
-            int base = K * n0;
+            int base = packedStart[p];
             if (bCs == 1) {
                 for (int k = 0; k < K; k++) {
                     int dst = base + k * w;
@@ -250,7 +257,7 @@ final class VectorGemm {
                 int n0 = panelStart[p], w = panelWidth[p];
                 boolean direct = isDirect(n0, w);
                 float[] bq = direct ? b : packed;
-                int bp = direct ? bOff + kb * bRs + n0 : K * n0 + kb * w;
+                int bp = direct ? bOff + kb * bRs + n0 : packedStart[p] + kb * w;
                 int bs = direct ? bRs : w;
                 for (int t = t0; t < t1; t++) {
                     int m = t * MR, ap = aOffset(kb, kLen, t);

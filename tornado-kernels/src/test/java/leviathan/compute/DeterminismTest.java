@@ -22,9 +22,10 @@ import org.junit.jupiter.api.Test;
  *   <li>Same thread count (2), fresh buffers, same inputs: bit-identical (Arrays.equals).</li>
  *   <li>The same compiled graph run again after restoring its inputs: bit-identical (no hidden state).</li>
  *   <li>Plain bodies: 1 thread and 3 threads bit-identical, since every index owns its outputs.</li>
- *   <li>Fast path: 1 and 3 threads also bit-identical, because {@link VectorGemm} partitions whole
- *       4-row tiles aligned to row 0, so each row is computed by the same instruction sequence
- *       whatever the split; the GradNorm blocks are fixed ({@link Ops#GRADNORM_BLOCK}).</li>
+ *   <li>Fast path: 1 and 3 threads also bit-identical, because {@link VectorGemm} splits its work
+ *       into whole row tiles and panels aligned to row and column 0, so each element is computed by
+ *       the same instruction sequence whatever the split; the GradNorm blocks are fixed
+ *       ({@link Ops#GRADNORM_BLOCK}).</li>
  * </ul>
  */
 class DeterminismTest {

@@ -5,15 +5,15 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The JVM backend's fast matmul: {@code C (M×N) [+]= bias + A·B} with the Vector API, a 6×(4
- * vectors) register tile, B packed into zero-padded panels, A packed into k-major row tiles (both
- * once per call, in parallel), and K split into cache-sized blocks. The work is a grid of (row
- * tiles × panels) blocks shaped so that the larger packed operand is streamed the fewest times:
- * rows for the forward pass, panels for the weight gradient, whose B (the activations) is large.
+ * vectors) register tile, B packed into zero-padded panels (or read in place where its rows are
+ * contiguous), A packed into k-major row tiles (both once per call, in parallel), and K split into
+ * cache-sized blocks. The work is a grid of (row tiles × panels) blocks shaped so that the larger
+ * operand is streamed the fewest times: rows for the forward pass, panels for the weight gradient
+ * of the MLP projection, whose B (the activations) is large.
  * A and B are read through strides so one routine serves the forward pass and both backward
  * passes of {@link leviathan.kernels.Matmul}, which stays the oracle it is tested against.
- * C is row-major with row stride N. Each thread owns a contiguous range of C's rows, and every
- * element of C gets the same sequence of FMAs wherever its tile lies: the result does not depend
- * on timing.
+ * C is row-major with row stride N. Every element of C gets the same sequence of FMAs whichever
+ * block and thread compute it: the result does not depend on timing or thread count.
  */
 final class VectorGemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

@@ -49,8 +49,8 @@ final class VectorGemm {
     private final int[] gatherIndex;
     /** Lane offsets of A(i, k) for the packed order k·MR + i over L steps of k: MR gathers per L steps. */
     private final int[] aGatherIndex;
-    /** Row tiles (M rounded up to MR rows) and K blocks of KC. */
-    private final int tiles, kBlocks;
+    /** Row tiles: M rounded up to MR rows. */
+    private final int tiles;
     /** Packed A's size: K × tiles·MR floats, in the caller's pool scratch. */
     private final int packedASize;
     /** The compute grid: rowParts × panelParts blocks. */
@@ -106,7 +106,6 @@ final class VectorGemm {
             aGatherIndex[e] = (e % MR) * aRs + (e / MR) * aCs;
         }
         this.tiles = (M + MR - 1) / MR;
-        this.kBlocks = (K + KC - 1) / KC;
         this.packedASize = K * tiles * MR;
         int[] grid = grid(tiles, panels, (long) K * tiles * MR, (long) K * n0, WorkerPool.CHUNKS_PER_THREAD * 2);
         this.rowParts = grid[0];

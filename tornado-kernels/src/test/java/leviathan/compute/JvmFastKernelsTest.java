@@ -9,6 +9,7 @@ import static leviathan.compute.TestData.padded;
 import static leviathan.compute.TestData.toDouble;
 import static leviathan.compute.TestData.uniform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -47,6 +48,24 @@ class JvmFastKernelsTest {
                 Arguments.of(13, 2 * VectorGemm.KC + 1, 2 * nr + 1),  // three K blocks, two full panels + 1 column
                 Arguments.of(3 * VectorGemm.MR, 20, 2 * nr),   // exact tiles and full panels only
                 Arguments.of(2, 3, nr - 1));                   // fewer rows than a tile, one partial panel
+    }
+
+    /**
+     * The work split streams the larger packed operand the fewest times: the forward pass of the MLP
+     * (A the activations) splits by rows, the weight gradient of its projection (B the 1.5 MB of
+     * activations) by panels. Correctness of both splits is what the sizes above check; the weight
+     * gradient of (13, 257, 129) splits by panels, with a ragged last panel.
+     */
+    @Test
+    void theWorkSplitFollowsTheLargerOperand() {
+        int mr = VectorGemm.MR, nr = VectorGemm.NR, target = 2 * WorkerPool.CHUNKS_PER_THREAD;
+        int[] fcForward = VectorGemm.grid(768 / mr, 512 / nr, 128L * 768, 128L * 512, target);
+        assertTrue(fcForward[0] > fcForward[1], "fc forward " + fcForward[0] + " x " + fcForward[1]);
+        int projTiles = (128 + mr - 1) / mr;
+        int[] projWeightGrad = VectorGemm.grid(projTiles, 512 / nr, 768L * projTiles * mr, 768L * 512, target);
+        assertTrue(projWeightGrad[1] > projWeightGrad[0], "mlp.proj dweight " + projWeightGrad[0] + " x " + projWeightGrad[1]);
+        int[] small = VectorGemm.grid((129 + mr - 1) / mr, 5, 13L * 132, 13L * (4 * nr + nr / 4), target);
+        assertTrue(small[1] > 1, "(13, 257, 129) dweight " + small[0] + " x " + small[1]);
     }
 
     /** The fast variants registered for the core kernels are exactly the ones tested here and in the Vector*Test classes. */

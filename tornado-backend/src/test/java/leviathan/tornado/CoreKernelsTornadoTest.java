@@ -76,8 +76,10 @@ class CoreKernelsTornadoTest {
         g.add(Ops.matmulBackwardBias("matmul_backward_bias", rnd("db", OC), rnd("dy", BT, OC), BT, OC));
         g.add(Ops.geluForward("gelu_forward", FloatSlice.of("o", BT * C), rnd("x", BT * C), BT * C));
         g.add(Ops.geluBackward("gelu_backward", rnd("dx", BT * C), rnd("x", BT * C), rnd("dy", BT * C), BT * C));
+        g.add(Ops.geluBackward("gelu_backward_first", rnd("dx", BT * C), rnd("x", BT * C), rnd("dy", BT * C), BT * C, false));
         g.add(Ops.residualForward("residual_forward", FloatSlice.of("o", BT * C), rnd("a", BT * C), rnd("b", BT * C), BT * C));
         g.add(Ops.residualBackward("residual_backward", rnd("da", BT * C), rnd("db", BT * C), rnd("dy", BT * C), BT * C));
+        g.add(Ops.residualBackward("residual_backward_first", rnd("da", BT * C), rnd("db", BT * C), rnd("dy", BT * C), BT * C, false));
         g.add(Ops.crossEntropyForward("crossentropy_forward", FloatSlice.of("l", BT), FloatSlice.of("p", BT, V), rnd("z", BT, V),
                 ints("tgt", BT, V), BT, V));
         FloatSlice probs = pos("p", BT, V);
@@ -160,6 +162,10 @@ class CoreKernelsTornadoTest {
                 g.add(Ops.matmulForward("odd", FloatSlice.of("o", 30, 65), rnd("x", 30, 36), rnd("w", 65, 36), rnd("b", 65), 30, 36, 65));
                 g.add(Ops.matmulBackwardInput("backward_input", rnd("dx", 24, 20), rnd("dy", 24, 36), rnd("w", 36, 20), 24, 20, 36));
                 g.add(Ops.matmulBackwardInput("backward_input_odd", rnd("dx", 30, 36), rnd("dy", 30, 65), rnd("w", 65, 36), 30, 36, 65));
+                // As a gradient's first writer (overwriting what was there): see GradientZeroing.
+                g.add(Ops.matmulBackwardInput("backward_input_first", rnd("dx", 24, 20), rnd("dy", 24, 36), rnd("w", 36, 20), 24, 20, 36, false));
+                g.add(Ops.matmulBackwardInput("backward_input_first_odd", rnd("dx", 30, 36), rnd("dy", 30, 65), rnd("w", 65, 36), 30, 36, 65,
+                        false));
                 g.add(Ops.matmulBackwardWeight("backward_weight", rnd("dw", 36, 20), rnd("dy", 24, 36), rnd("x", 24, 20), 24, 20, 36));
                 g.add(Ops.matmulBackwardWeight("backward_weight_odd", rnd("dw", 65, 36), rnd("dy", 30, 65), rnd("x", 30, 36), 30, 36, 65));
                 System.out.println("matmul variant " + variant + ":");

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class VectorColumnsTest {
 
     @ParameterizedTest(name = "rows={0} cols={1}")
-    @CsvSource({"1,1", "7,17", "37,65", "768,128", "5,300"})
+    @CsvSource({"1,1", "7,17", "37,65", "768,128", "5,300", "9,1100"})
     void matmulBiasGradientIsBitIdentical(int BT, int OC) {
         Random r = new Random(BT + 31L * OC);
         float[] dy = uniform(r, BT * OC, -1, 1), prior = uniform(r, OC, -1, 1);
@@ -33,7 +33,7 @@ class VectorColumnsTest {
     }
 
     @ParameterizedTest(name = "rows={0} cols={1}")
-    @CsvSource({"1,1", "7,17", "37,65", "768,128", "5,300"})
+    @CsvSource({"1,1", "7,17", "37,65", "768,128", "5,300", "9,1100"})
     void layerNormParameterGradientsAreBitIdentical(int N, int C) {
         Random r = new Random(N * 7L + C);
         float[] dy = uniform(r, N * C, -1, 1), x = uniform(r, N * C, -3, 3);

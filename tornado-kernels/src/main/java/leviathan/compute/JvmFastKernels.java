@@ -34,6 +34,8 @@ public final class JvmFastKernels {
         FAST.put(CoreKernels.GELU_BACKWARD, VectorElementwise::geluBackward);
         FAST.put(CoreKernels.ADAMW_UPDATE, VectorElementwise::adamw);
         FAST.put(CoreKernels.FILL, VectorElementwise::fill);
+        FAST.put(CoreKernels.RESIDUAL_FORWARD, VectorElementwise::residualForward);
+        FAST.put(CoreKernels.RESIDUAL_BACKWARD, VectorElementwise::residualBackward);
         FAST.put(CoreKernels.ATTENTION_FORWARD, VectorAttention::forward);
         FAST.put(CoreKernels.ATTENTION_BACKWARD_QUERY, VectorAttention::backwardQuery);
         FAST.put(CoreKernels.ATTENTION_BACKWARD_KEY_VALUE, VectorAttention::backwardKeyValue);

@@ -7,14 +7,17 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import leviathan.kernels.AdamW;
+import leviathan.kernels.Residual;
 import leviathan.kernels.StepScalars;
 
 /**
- * Fast JVM variants of the elementwise stages, tested against the plain bodies (JvmFastKernelsTest).
- * The plain bodies call Math.exp once per element (no JIT intrinsic vectorises it); these use
+ * Fast JVM variants of the elementwise stages, tested against the plain bodies (VectorElementwiseTest).
+ * GELU: the plain bodies call Math.exp once per element (no JIT intrinsic vectorises it); these use
  * {@link VectorMath}'s deterministic vector tanh. Every element goes through the same vector
  * operations (the last partial vector of a range masked), so the result does not depend on how
- * the range is split: bit-identical for any thread count.
+ * the range is split: bit-identical for any thread count. AdamW and the residual: the plain
+ * body's operations in whole vectors, unmasked, and the body itself on the tail, so bit-identical
+ * to it.
  */
 final class VectorElementwise {
     private VectorElementwise() {}
@@ -144,6 +147,50 @@ final class VectorElementwise {
             }
             for (int i = full; i < to; i++) {
                 AdamW.update(p.array, p.offset, g.array, g.offset, m.array, m.offset, v.array, v.offset, sc, so, wd, i);
+            }
+        };
+        return pool -> pool.run(n, body);
+    }
+
+    /**
+     * Args as {@link Ops#residualForward}: out, a, b. The plain body's loop is not vectorised by C2:
+     * out, a and b are views of one activation block, which C2 cannot prove do not overlap.
+     */
+    static JvmFastKernels.JvmStage residualForward(Stage s) {
+        FloatSlice out = s.floats(0), a = s.floats(1), b = s.floats(2);
+        int n = s.extent[0];
+        Kernel.RangeBody body = (from, to) -> {
+            int full = from + (to - from) / S.length() * S.length();
+            for (int i = from; i < full; i += S.length()) {
+                FloatVector.fromArray(S, a.array, a.offset + i).add(FloatVector.fromArray(S, b.array, b.offset + i))
+                        .intoArray(out.array, out.offset + i);
+            }
+            for (int i = full; i < to; i++) {
+                Residual.forward(out.array, out.offset, a.array, a.offset, b.array, b.offset, i);
+            }
+        };
+        return pool -> pool.run(n, body);
+    }
+
+    /** Args as {@link Ops#residualBackward}: da, db, dout, accumulate. Bit-identical to the plain body (adds only). */
+    static JvmFastKernels.JvmStage residualBackward(Stage s) {
+        FloatSlice da = s.floats(0), db = s.floats(1), dout = s.floats(2);
+        int accumulate = s.intArg(3);
+        int n = s.extent[0];
+        Kernel.RangeBody body = (from, to) -> {
+            int full = from + (to - from) / S.length() * S.length();
+            for (int i = from; i < full; i += S.length()) {
+                FloatVector g = FloatVector.fromArray(S, dout.array, dout.offset + i);
+                if (accumulate != 0) {
+                    FloatVector.fromArray(S, da.array, da.offset + i).add(g).intoArray(da.array, da.offset + i);
+                    FloatVector.fromArray(S, db.array, db.offset + i).add(g).intoArray(db.array, db.offset + i);
+                } else {
+                    g.intoArray(da.array, da.offset + i);
+                    g.intoArray(db.array, db.offset + i);
+                }
+            }
+            for (int i = full; i < to; i++) {
+                Residual.backward(da.array, da.offset, db.array, db.offset, dout.array, dout.offset, accumulate, i);
             }
         };
         return pool -> pool.run(n, body);

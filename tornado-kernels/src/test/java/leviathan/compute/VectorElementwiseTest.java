@@ -5,7 +5,9 @@ import static leviathan.compute.Check.assertClose;
 import static leviathan.compute.TestData.assertPaddingIntact;
 import static leviathan.compute.TestData.padded;
 import static leviathan.compute.TestData.uniform;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 
@@ -15,8 +17,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import leviathan.kernels.StepScalars;
 
 /**
- * The Vector API variants of GELU, AdamW and fill ({@link VectorElementwise}) equal the plain bodies
- * within relative 1e-5, on lengths that are not multiples of the vector width (the tail runs the
+ * The Vector API variants of GELU, AdamW, the residual and fill ({@link VectorElementwise}) equal the
+ * plain bodies (GELU within relative 1e-5, the others bit for bit), on lengths that are not multiples of the vector width (the tail runs the
  * plain body) and split across 3 threads (each part has its own ragged tail).
  */
 class VectorElementwiseTest {
@@ -71,15 +73,53 @@ class VectorElementwiseTest {
             m[variant] = ms.toArray();
             v[variant] = vs.toArray();
         }
-        assertClose(m[0], m[1], FAST_RTOL, "adamw first moment");
-        assertClose(v[0], v[1], FAST_RTOL, "adamw second moment");
-        // Compare the parameter change, not the parameters: an update of size lr must not hide behind |p|.
-        float[] d0 = new float[n], d1 = new float[n];
+        // The same float operations in the same order: bit-identical, not merely close.
+        assertArrayEquals(m[0], m[1], "adamw first moment");
+        assertArrayEquals(v[0], v[1], "adamw second moment");
+        assertArrayEquals(p[0], p[1], "adamw parameters");
+        float[] change = new float[n];
         for (int i = 0; i < n; i++) {
-            d0[i] = p[0][i] - p0[i];
-            d1[i] = p[1][i] - p0[i];
+            change[i] = p[1][i] - p0[i];
         }
-        assertClose(d0, d1, 1e-3, "adamw parameter change");
+        assertTrue(max(change) > 0, "the update moved the parameters");
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {1, 17, 1000, 4099})
+    void residualForwardAndBackwardAreBitIdentical(int n) {
+        Random r = new Random(n + 7);
+        float[] x = uniform(r, n, -1, 1), y = uniform(r, n, -1, 1), g = uniform(r, n, -1, 1), prior = uniform(r, n, -1, 1);
+        float[][] out = new float[2][], da = new float[2][], db = new float[2][], fa = new float[2][], fb = new float[2][];
+        for (int variant = 0; variant < 2; variant++) {
+            boolean fast = variant == 1;
+            FloatSlice o = padded("out", n), a = padded("a", x, n), b = padded("b", y, n), dout = padded("dout", g, n);
+            FloatSlice dA = padded("da", prior.clone(), n), dB = padded("db", x.clone(), n);
+            FloatSlice firstA = padded("first_a", prior.clone(), n), firstB = padded("first_b", y.clone(), n);
+            GraphRunner.run(fast ? 3 : 1, fast, Ops.residualForward("res", o, a, b, n), Ops.residualBackward("res_bwd", dA, dB, dout, n),
+                    Ops.residualBackward("res_bwd_first", firstA, firstB, dout, n, false));
+            assertPaddingIntact(o, a, b, dout, dA, dB, firstA, firstB);
+            out[variant] = o.toArray();
+            da[variant] = dA.toArray();
+            db[variant] = dB.toArray();
+            fa[variant] = firstA.toArray();
+            fb[variant] = firstB.toArray();
+        }
+        assertArrayEquals(out[0], out[1], "residual forward");
+        assertArrayEquals(da[0], da[1], "residual backward (accumulating) da");
+        assertArrayEquals(db[0], db[1], "residual backward (accumulating) db");
+        assertArrayEquals(fa[0], fa[1], "residual backward (first writer) da");
+        assertArrayEquals(fb[0], fb[1], "residual backward (first writer) db");
+        assertArrayEquals(g, fa[1], "a first writer's gradient is dout itself");
+        assertEquals(x[n - 1] + y[n - 1], out[1][n - 1]);
+        assertEquals(prior[n - 1] + g[n - 1], da[1][n - 1]);
+    }
+
+    private static float max(float[] a) {
+        float m = 0f;
+        for (float x : a) {
+            m = Math.max(m, Math.abs(x));
+        }
+        return m;
     }
 
     @ParameterizedTest(name = "n={0}")

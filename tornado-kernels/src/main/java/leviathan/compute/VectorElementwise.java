@@ -2,8 +2,10 @@ package leviathan.compute;
 
 import java.util.Arrays;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import leviathan.kernels.AdamW;
@@ -24,6 +26,9 @@ final class VectorElementwise {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** Doubles for the gradient norm's sums: half as many lanes as S. */
+    private static final VectorSpecies<Double> SD = DoubleVector.SPECIES_PREFERRED;
+    private static final ThreadLocal<double[]> DOUBLE_LANES = ThreadLocal.withInitial(() -> new double[SD.length()]);
     private static final float SQRT_2_OVER_PI = 0.7978845608028654f;
     private static final float CUBE = 0.044715f;
 
@@ -32,7 +37,7 @@ final class VectorElementwise {
     }
 
     /**
-     * Calls the GELU loops on a few vectors many times, so that HotSpot compiles them with C2 now.
+     * Calls the GELU loops (and the gradient norm's) on a few vectors many times, so that HotSpot compiles them with C2 now.
      * Without this, GELU ran 3–8× slower for a whole training run in about half of all JVMs (~10 ms
      * a step; with it, none of 12 runs). The likely mechanism: a stage calls these loops only a few
      * dozen times per step, each over a long range, C2 compiles a method after thousands of calls,
@@ -43,7 +48,9 @@ final class VectorElementwise {
         for (int i = 0; i < x.length; i++) {
             x[i] = (i - L) * 0.2f;
         }
+        double[] lanes = new double[SD.length()];
         for (int k = 0; k < 6_000; k++) {
+            sumOfSquares(x, 0, 2 * L, lanes);
             geluForwardRange(y, 0, x, 0, 0, 2 * L);
             geluBackwardRange(y, 0, x, 0, x, 0, true, 0, 2 * L);
             geluBackwardRange(y, 0, x, 0, x, 0, false, 0, 2 * L);
@@ -194,6 +201,47 @@ final class VectorElementwise {
             }
         };
         return pool -> pool.run(n, body);
+    }
+
+    /**
+     * Args as {@link Ops#gradNormPartial}: partials, grads, n, blockSize. The body's serial chain of
+     * double adds (one per element) is latency-bound; here the float squares are widened to double
+     * and summed per lane, then across the lanes in index order. Not the body's order, so equal to
+     * it within double rounding (almost always the same float); the same bits in every run.
+     */
+    static JvmFastKernels.JvmStage gradNormPartial(Stage s) {
+        FloatSlice partials = s.floats(0), grads = s.floats(1);
+        int n = s.intArg(2), blockSize = s.intArg(3);
+        Kernel.RangeBody body = (from, to) -> {
+            double[] lanes = DOUBLE_LANES.get();
+            for (int b = from; b < to; b++) {
+                int start = b * blockSize, end = Math.min(n, start + blockSize);
+                partials.array[partials.offset + b] = (float) sumOfSquares(grads.array, grads.offset + start, end - start, lanes);
+            }
+        };
+        return pool -> pool.run(s.extent[0], body);
+    }
+
+    /** Σ x[off + i]² for i < len: squares in float as {@link leviathan.kernels.GradNorm#partialSquares}, sums in double. */
+    static double sumOfSquares(float[] x, int off, int len, double[] lanes) {
+        DoubleVector lo = DoubleVector.zero(SD), hi = lo;
+        int i = 0;
+        for (; i + L <= len; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, off + i);
+            FloatVector sq = v.mul(v);
+            lo = lo.add((DoubleVector) sq.convertShape(VectorOperators.F2D, SD, 0));
+            hi = hi.add((DoubleVector) sq.convertShape(VectorOperators.F2D, SD, 1));
+        }
+        lo.add(hi).intoArray(lanes, 0);
+        double acc = 0.0;
+        for (int l = 0; l < lanes.length; l++) {
+            acc += lanes[l];
+        }
+        for (; i < len; i++) {
+            float g = x[off + i];
+            acc += g * g;
+        }
+        return acc;
     }
 
     /** Args as {@link Ops#fill}: buf, value. */

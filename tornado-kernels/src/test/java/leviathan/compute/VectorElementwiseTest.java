@@ -114,6 +114,34 @@ class VectorElementwiseTest {
         assertEquals(prior[n - 1] + g[n - 1], da[1][n - 1]);
     }
 
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {1, 17, 4096, 4097, 30001})
+    void gradNormPartialsEqualPlainBody(int n) {
+        Random r = new Random(n + 11);
+        float[] g = uniform(r, n, -0.1, 0.1);
+        int blocks = Ops.gradNormBlocks(n);
+        float[][] res = new float[3][];
+        for (int variant = 0; variant < 3; variant++) {
+            boolean fast = variant > 0;
+            FloatSlice partials = padded("partials", blocks), grads = padded("grads", g, n);
+            GraphRunner.run(variant == 2 ? 1 : 3, fast, Ops.gradNormPartial("gn", partials, grads));
+            assertPaddingIntact(partials, grads);
+            res[variant] = partials.toArray();
+        }
+        // Double sums in another order: equal to the body within double rounding, so to a float ulp.
+        assertClose(res[0], res[1], 1e-6, "gradient norm partials");
+        assertArrayEquals(res[1], res[2], "the same partials on 1 and 3 threads");
+        double exact = 0;
+        for (float x : g) {
+            exact += (double) x * x;
+        }
+        double sum = 0;
+        for (float p : res[1]) {
+            sum += p;
+        }
+        assertEquals(exact, sum, 1e-6 * exact, "the partials sum to Σ g²");
+    }
+
     private static float max(float[] a) {
         float m = 0f;
         for (float x : a) {

@@ -37,6 +37,7 @@ public final class JvmFastKernels {
         FAST.put(CoreKernels.RESIDUAL_FORWARD, VectorElementwise::residualForward);
         FAST.put(CoreKernels.RESIDUAL_BACKWARD, VectorElementwise::residualBackward);
         FAST.put(CoreKernels.GRADNORM_PARTIAL, VectorElementwise::gradNormPartial);
+        FAST.put(CoreKernels.CROSSENTROPY_FORWARD, VectorCrossEntropy::forward);
         FAST.put(CoreKernels.ATTENTION_FORWARD, VectorAttention::forward);
         FAST.put(CoreKernels.ATTENTION_BACKWARD_QUERY, VectorAttention::backwardQuery);
         FAST.put(CoreKernels.ATTENTION_BACKWARD_KEY_VALUE, VectorAttention::backwardKeyValue);

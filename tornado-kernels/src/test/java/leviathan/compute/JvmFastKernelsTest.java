@@ -84,7 +84,7 @@ class JvmFastKernelsTest {
                 CoreKernels.MATMUL_BACKWARD_WEIGHT.name, CoreKernels.ATTENTION_FORWARD.name,
                 CoreKernels.ATTENTION_BACKWARD_QUERY.name, CoreKernels.ATTENTION_BACKWARD_KEY_VALUE.name,
                 CoreKernels.GELU_FORWARD.name, CoreKernels.GELU_BACKWARD.name, CoreKernels.ADAMW_UPDATE.name, CoreKernels.RESIDUAL_FORWARD.name, CoreKernels.RESIDUAL_BACKWARD.name,
-                CoreKernels.GRADNORM_PARTIAL.name,
+                CoreKernels.GRADNORM_PARTIAL.name, CoreKernels.CROSSENTROPY_FORWARD.name,
                 CoreKernels.FILL.name, CoreKernels.MATMUL_BACKWARD_BIAS.name, CoreKernels.LAYERNORM_BACKWARD_PARAMS.name,
                 CoreKernels.LAYERNORM_FORWARD.name, CoreKernels.LAYERNORM_BACKWARD_INPUT.name)), withFast,
                 "a fast variant was added or removed: test it against its plain body here");

@@ -37,11 +37,12 @@ final class VectorElementwise {
     }
 
     /**
-     * Calls the GELU loops (and the gradient norm's) on a few vectors many times, so that HotSpot compiles them with C2 now.
-     * Without this, GELU ran 3–8× slower for a whole training run in about half of all JVMs (~10 ms
-     * a step; with it, none of 12 runs). The likely mechanism: a stage calls these loops only a few
-     * dozen times per step, each over a long range, C2 compiles a method after thousands of calls,
-     * and until then the long ranges run in C1's code, where every vector operation allocates.
+     * Calls the GELU loops (and the gradient norm's) on a few vectors many times, so that HotSpot
+     * compiles them with C2 now. Without this, GELU ran 3–8× slower for a whole training run in
+     * about half of all JVMs (~10 ms a step; with it, none of 12 runs). The likely mechanism: a stage
+     * calls these loops only a few dozen times per step, each over a long range, C2 compiles a
+     * method after thousands of calls, and until then the long ranges run in C1's code, where every
+     * vector operation allocates.
      */
     private static void warmUp() {
         float[] x = new float[2 * L], y = new float[2 * L];

@@ -10,7 +10,8 @@ import leviathan.kernels.CrossEntropy;
  * The JVM backend's fast {@link CrossEntropy#forward}: the plain body calls Math.exp once per logit
  * (a stub call, ~40 cycles, the whole of its cost); this one uses {@link VectorMath#exp} over whole
  * vectors. Logit rows are not padded (V = 65 for tiny Shakespeare), so nothing may be read or
- * written past a row's end, and the tails run without masks (on JDK 17, C2 leaves masked stores
+ * written past a row's end ({@link VectorRows}' max and normalise assume rows padded to whole
+ * vectors, hence the small versions here), and the tails run without masks (on JDK 17, C2 leaves masked stores
  * and masked lanewise operations to the Vector API's allocating Java fallback): scalar, or through
  * a padded copy for exp. Sums run per lane, then across the lanes in index order, then over the
  * tail: the same bits in every run; equal to the body within a few float ulps (its exp and sum

@@ -2,9 +2,9 @@ package leviathan.model;
 
 import java.util.List;
 
-import leviathan.compute.BlockLayout;
-import leviathan.compute.Graph;
-import leviathan.compute.Ops;
+import leviathan.graph.BlockLayout;
+import leviathan.graph.Graph;
+import leviathan.stages.CoreStages;
 
 /** The baseline: causal multi-head scaled dot-product attention (SPEC 2.1), GPT-2's c_attn/c_proj. */
 public final class AttentionMixer implements Mixer {
@@ -38,7 +38,7 @@ public final class AttentionMixer implements Mixer {
     public void forward(Graph g, MixerContext x) {
         int BT = x.BT(), C = x.C();
         Layers.linearForward(g, x.stage("qkv"), x.act("qkv"), x.u(), x.param("c_attn.weight"), x.param("c_attn.bias"), BT, C, 3 * C);
-        g.add(Ops.attentionForward(x.stage("attention"), x.act("atty"), x.act("preatt"), x.act("att"), x.act("qkv"), x.B, x.T, C, x.H()));
+        g.add(CoreStages.attentionForward(x.stage("attention"), x.act("atty"), x.act("preatt"), x.act("att"), x.act("qkv"), x.B, x.T, C, x.H()));
         Layers.linearForward(g, x.stage("proj"), x.y(), x.act("atty"), x.param("c_proj.weight"), x.param("c_proj.bias"), BT, C, C);
     }
 
@@ -47,9 +47,9 @@ public final class AttentionMixer implements Mixer {
         int BT = x.BT(), C = x.C();
         Layers.linearBackward(g, x.stage("proj.backward"), x.dact("atty"), x.grad("c_proj.weight"), x.grad("c_proj.bias"),
                 x.dy(), x.act("atty"), x.param("c_proj.weight"), BT, C, C);
-        g.add(Ops.attentionBackwardQuery(x.stage("attention.backward_query"), x.dact("qkv"), x.dact("preatt"), x.dact("atty"),
+        g.add(CoreStages.attentionBackwardQuery(x.stage("attention.backward_query"), x.dact("qkv"), x.dact("preatt"), x.dact("atty"),
                 x.act("qkv"), x.act("att"), x.B, x.T, C, x.H()));
-        g.add(Ops.attentionBackwardKeyValue(x.stage("attention.backward_key_value"), x.dact("qkv"), x.dact("preatt"), x.dact("atty"),
+        g.add(CoreStages.attentionBackwardKeyValue(x.stage("attention.backward_key_value"), x.dact("qkv"), x.dact("preatt"), x.dact("atty"),
                 x.act("qkv"), x.act("att"), x.B, x.T, C, x.H()));
         Layers.linearBackward(g, x.stage("qkv.backward"), x.du(), x.grad("c_attn.weight"), x.grad("c_attn.bias"),
                 x.dact("qkv"), x.u(), x.param("c_attn.weight"), BT, C, 3 * C);

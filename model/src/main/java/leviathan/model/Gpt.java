@@ -4,12 +4,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-import leviathan.compute.BlockLayout;
-import leviathan.compute.FloatBlock;
-import leviathan.compute.FloatSlice;
-import leviathan.compute.Graph;
-import leviathan.compute.Ops;
+import leviathan.graph.BlockLayout;
+import leviathan.graph.FloatBlock;
+import leviathan.graph.FloatSlice;
+import leviathan.graph.Graph;
 import leviathan.kernels.StepScalars;
+import leviathan.stages.CoreStages;
 
 /**
  * The GPT-2 style language model of SPEC 1: its parameters, gradients and AdamW moments, each one
@@ -170,13 +170,13 @@ public final class Gpt {
             return update;
         }
         Graph g = new Graph("update");
-        FloatSlice partials = FloatSlice.of("gradnorm_partials", Ops.gradNormBlocks(trainEnd));
+        FloatSlice partials = FloatSlice.of("gradnorm_partials", CoreStages.gradNormBlocks(trainEnd));
         g.readsFromHost(stepScalars);
-        g.add(Ops.gradNormPartial("gradnorm.partial", partials, trainableGrads()));
-        g.add(Ops.gradNormClip("gradnorm.clip", stepScalars, partials, maxGradNorm));
-        g.add(Ops.adamw("adamw.decay", params.range("decay", 0, decayEnd), grads.range("decay", 0, decayEnd),
+        g.add(CoreStages.gradNormPartial("gradnorm.partial", partials, trainableGrads()));
+        g.add(CoreStages.gradNormClip("gradnorm.clip", stepScalars, partials, maxGradNorm));
+        g.add(CoreStages.adamw("adamw.decay", params.range("decay", 0, decayEnd), grads.range("decay", 0, decayEnd),
                 m.range("decay", 0, decayEnd), v.range("decay", 0, decayEnd), stepScalars, weightDecay));
-        g.add(Ops.adamw("adamw.no_decay", params.range("no_decay", decayEnd, trainEnd), grads.range("no_decay", decayEnd, trainEnd),
+        g.add(CoreStages.adamw("adamw.no_decay", params.range("no_decay", decayEnd, trainEnd), grads.range("no_decay", decayEnd, trainEnd),
                 m.range("no_decay", decayEnd, trainEnd), v.range("no_decay", decayEnd, trainEnd), stepScalars, 0f));
         g.writesToHost(stepScalars);
         update = g;

@@ -2,8 +2,8 @@ package leviathan.model;
 
 import java.util.List;
 
-import leviathan.compute.BlockLayout;
-import leviathan.compute.Graph;
+import leviathan.graph.BlockLayout;
+import leviathan.graph.Graph;
 
 /**
  * The token mixer of a block: {@code y = Mixer(u)} with u, y ∈ R^{B×T×C} (SPEC 2). Attention is one;

@@ -1,7 +1,7 @@
 package leviathan.model;
 
-import leviathan.compute.FloatBlock;
-import leviathan.compute.FloatSlice;
+import leviathan.graph.FloatBlock;
+import leviathan.graph.FloatSlice;
 
 /**
  * The buffers a mixer works on for one block: its input u and output y (B×T×C) with their

@@ -1,7 +1,7 @@
 package leviathan.model;
 
-import leviathan.compute.Backend;
-import leviathan.compute.FloatSlice;
+import leviathan.graph.Backend;
+import leviathan.graph.FloatSlice;
 
 /** What a mixer may touch between steps: its own tensors by full name, and a seeded generator. */
 public interface MixerState {

@@ -13,7 +13,7 @@ import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import com.google.gson.reflect.TypeToken;
 
-import leviathan.compute.FloatBlock;
+import leviathan.graph.FloatBlock;
 
 /**
  * A model checkpoint: one safetensors file with Hugging Face GPT-2 tensor names and [in, out]

@@ -1,12 +1,12 @@
 package leviathan.model;
 
-import leviathan.compute.BlockLayout;
-import leviathan.compute.FloatBlock;
-import leviathan.compute.FloatSlice;
-import leviathan.compute.Graph;
-import leviathan.compute.IntSlice;
-import leviathan.compute.Ops;
-import leviathan.compute.Stage;
+import leviathan.graph.BlockLayout;
+import leviathan.graph.FloatBlock;
+import leviathan.graph.FloatSlice;
+import leviathan.graph.Graph;
+import leviathan.graph.IntSlice;
+import leviathan.graph.Stage;
+import leviathan.stages.CoreStages;
 
 /**
  * Activations of one batch shape (B, T) and the graphs over them: {@code logits} (embedding →
@@ -103,26 +103,26 @@ public final class Workspace {
         int C = c.width, V = c.vocabSize, BT = B * T, N = BT * C;
         Graph g = new Graph("forward");
         g.readsFromHost(tokens);
-        g.add(Ops.encoderForward("embedding", acts.slice("encoded"), tokens, model.param("wte.weight"), model.param("wpe.weight"),
+        g.add(CoreStages.encoderForward("embedding", acts.slice("encoded"), tokens, model.param("wte.weight"), model.param("wpe.weight"),
                 B, T, C, V, c.contextLength));
         for (int l = 0; l < c.layers; l++) {
             String h = block(l), s = "h" + l;
-            g.add(Ops.layerNormForward(s + ".ln_1", acts.slice(h + "ln_1"), acts.slice(h + "ln_1.mean"), acts.slice(h + "ln_1.rstd"),
+            g.add(CoreStages.layerNormForward(s + ".ln_1", acts.slice(h + "ln_1"), acts.slice(h + "ln_1.mean"), acts.slice(h + "ln_1.rstd"),
                     acts.slice(blockInput(l)), model.param(h + "ln_1.weight"), model.param(h + "ln_1.bias"), BT, C));
             model.mixer.forward(g, mixerContext(l));
-            g.add(Ops.residualForward(s + ".residual_1", acts.slice(h + "res_1"), acts.slice(blockInput(l)), acts.slice(h + "attn.out"), N));
-            g.add(Ops.layerNormForward(s + ".ln_2", acts.slice(h + "ln_2"), acts.slice(h + "ln_2.mean"), acts.slice(h + "ln_2.rstd"),
+            g.add(CoreStages.residualForward(s + ".residual_1", acts.slice(h + "res_1"), acts.slice(blockInput(l)), acts.slice(h + "attn.out"), N));
+            g.add(CoreStages.layerNormForward(s + ".ln_2", acts.slice(h + "ln_2"), acts.slice(h + "ln_2.mean"), acts.slice(h + "ln_2.rstd"),
                     acts.slice(h + "res_1"), model.param(h + "ln_2.weight"), model.param(h + "ln_2.bias"), BT, C));
             Layers.linearForward(g, s + ".mlp.fc", acts.slice(h + "mlp.fc"), acts.slice(h + "ln_2"),
                     model.param(h + "mlp.c_fc.weight"), model.param(h + "mlp.c_fc.bias"), BT, C, 4 * C);
-            g.add(Ops.geluForward(s + ".mlp.gelu", acts.slice(h + "mlp.gelu"), acts.slice(h + "mlp.fc"), BT * 4 * C));
+            g.add(CoreStages.geluForward(s + ".mlp.gelu", acts.slice(h + "mlp.gelu"), acts.slice(h + "mlp.fc"), BT * 4 * C));
             Layers.linearForward(g, s + ".mlp.proj", acts.slice(h + "mlp.proj"), acts.slice(h + "mlp.gelu"),
                     model.param(h + "mlp.c_proj.weight"), model.param(h + "mlp.c_proj.bias"), BT, 4 * C, C);
-            g.add(Ops.residualForward(s + ".residual_2", acts.slice(h + "res_2"), acts.slice(h + "res_1"), acts.slice(h + "mlp.proj"), N));
+            g.add(CoreStages.residualForward(s + ".residual_2", acts.slice(h + "res_2"), acts.slice(h + "res_1"), acts.slice(h + "mlp.proj"), N));
         }
-        g.add(Ops.layerNormForward("ln_f", acts.slice("ln_f"), acts.slice("ln_f.mean"), acts.slice("ln_f.rstd"),
+        g.add(CoreStages.layerNormForward("ln_f", acts.slice("ln_f"), acts.slice("ln_f.mean"), acts.slice("ln_f.rstd"),
                 acts.slice(blockInput(c.layers)), model.param("ln_f.weight"), model.param("ln_f.bias"), BT, C));
-        g.add(Ops.matmulForward("lm_head", acts.slice("logits"), acts.slice("ln_f"), model.param("wte.weight"), null, BT, C, V));
+        g.add(CoreStages.matmulForward("lm_head", acts.slice("logits"), acts.slice("ln_f"), model.param("wte.weight"), null, BT, C, V));
         return g;
     }
 
@@ -130,8 +130,8 @@ public final class Workspace {
         int BT = B * T, V = model.config.vocabSize;
         Graph g = new Graph("loss");
         g.readsFromHost(targets);
-        g.add(Ops.crossEntropyForward("cross_entropy", acts.slice("losses"), acts.slice("probs"), acts.slice("logits"), targets, BT, V));
-        g.add(Ops.meanLoss("mean_loss", loss, acts.slice("losses"), BT));
+        g.add(CoreStages.crossEntropyForward("cross_entropy", acts.slice("losses"), acts.slice("probs"), acts.slice("logits"), targets, BT, V));
+        g.add(CoreStages.meanLoss("mean_loss", loss, acts.slice("losses"), BT));
         g.writesToHost(loss);
         return g;
     }
@@ -140,33 +140,33 @@ public final class Workspace {
         ModelConfig c = model.config;
         int C = c.width, V = c.vocabSize, BT = B * T, N = BT * C;
         Graph g = new Graph("backward"); // the stages in order; zeroing the gradients is planned below
-        g.add(Ops.crossEntropyBackward("cross_entropy.backward", dacts.slice("logits"), acts.slice("probs"), targets, BT, V));
+        g.add(CoreStages.crossEntropyBackward("cross_entropy.backward", dacts.slice("logits"), acts.slice("probs"), targets, BT, V));
         Layers.linearBackward(g, "lm_head.backward", dacts.slice("ln_f"), model.grad("wte.weight"), null,
                 dacts.slice("logits"), acts.slice("ln_f"), model.param("wte.weight"), BT, C, V);
         layerNormBackward(g, "ln_f.backward", "ln_f", blockInput(c.layers), "ln_f", BT, C);
         for (int l = c.layers - 1; l >= 0; l--) {
             String h = block(l), s = "h" + l;
-            g.add(Ops.residualBackward(s + ".residual_2.backward", dacts.slice(h + "res_1"), dacts.slice(h + "mlp.proj"),
+            g.add(CoreStages.residualBackward(s + ".residual_2.backward", dacts.slice(h + "res_1"), dacts.slice(h + "mlp.proj"),
                     dacts.slice(h + "res_2"), N));
             Layers.linearBackward(g, s + ".mlp.proj.backward", dacts.slice(h + "mlp.gelu"), model.grad(h + "mlp.c_proj.weight"),
                     model.grad(h + "mlp.c_proj.bias"), dacts.slice(h + "mlp.proj"), acts.slice(h + "mlp.gelu"),
                     model.param(h + "mlp.c_proj.weight"), BT, 4 * C, C);
-            g.add(Ops.geluBackward(s + ".mlp.gelu.backward", dacts.slice(h + "mlp.fc"), acts.slice(h + "mlp.fc"),
+            g.add(CoreStages.geluBackward(s + ".mlp.gelu.backward", dacts.slice(h + "mlp.fc"), acts.slice(h + "mlp.fc"),
                     dacts.slice(h + "mlp.gelu"), BT * 4 * C));
             Layers.linearBackward(g, s + ".mlp.fc.backward", dacts.slice(h + "ln_2"), model.grad(h + "mlp.c_fc.weight"),
                     model.grad(h + "mlp.c_fc.bias"), dacts.slice(h + "mlp.fc"), acts.slice(h + "ln_2"),
                     model.param(h + "mlp.c_fc.weight"), BT, C, 4 * C);
             layerNormBackward(g, s + ".ln_2.backward", h + "ln_2", h + "res_1", h + "ln_2", BT, C);
-            g.add(Ops.residualBackward(s + ".residual_1.backward", dacts.slice(blockInput(l)), dacts.slice(h + "attn.out"),
+            g.add(CoreStages.residualBackward(s + ".residual_1.backward", dacts.slice(blockInput(l)), dacts.slice(h + "attn.out"),
                     dacts.slice(h + "res_1"), N));
             model.mixer.backward(g, mixerContext(l));
             layerNormBackward(g, s + ".ln_1.backward", h + "ln_1", blockInput(l), h + "ln_1", BT, C);
         }
-        g.add(Ops.encoderBackwardTokens("embedding.backward_tokens", model.grad("wte.weight"), dacts.slice("encoded"), tokens, BT, C, V));
-        g.add(Ops.encoderBackwardPositions("embedding.backward_positions", model.grad("wpe.weight"), dacts.slice("encoded"),
+        g.add(CoreStages.encoderBackwardTokens("embedding.backward_tokens", model.grad("wte.weight"), dacts.slice("encoded"), tokens, BT, C, V));
+        g.add(CoreStages.encoderBackwardPositions("embedding.backward_positions", model.grad("wpe.weight"), dacts.slice("encoded"),
                 B, T, C, c.contextLength));
         Graph backward = new Graph("backward");
-        backward.add(Ops.fill("zero_grads", model.grads.all(), 0f));
+        backward.add(CoreStages.fill("zero_grads", model.grads.all(), 0f));
         for (Stage s : GradientZeroing.plan(dacts, g.stages())) {
             backward.add(s);
         }
@@ -175,9 +175,9 @@ public final class Workspace {
 
     /** LayerNorm backward: out is the normalised activation, inp its input, param the ln's tensor prefix. */
     private void layerNormBackward(Graph g, String name, String out, String inp, String param, int BT, int C) {
-        g.add(Ops.layerNormBackwardInput(name + ".dinp", dacts.slice(inp), dacts.slice(out), acts.slice(inp),
+        g.add(CoreStages.layerNormBackwardInput(name + ".dinp", dacts.slice(inp), dacts.slice(out), acts.slice(inp),
                 model.param(param + ".weight"), acts.slice(out + ".mean"), acts.slice(out + ".rstd"), BT, C));
-        g.add(Ops.layerNormBackwardParams(name + ".dparams", model.grad(param + ".weight"), model.grad(param + ".bias"),
+        g.add(CoreStages.layerNormBackwardParams(name + ".dparams", model.grad(param + ".weight"), model.grad(param + ".bias"),
                 dacts.slice(out), acts.slice(inp), acts.slice(out + ".mean"), acts.slice(out + ".rstd"), BT, C));
     }
 

@@ -3,9 +3,9 @@ package leviathan.model;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import leviathan.compute.Backend;
-import leviathan.compute.JvmBackend;
-import leviathan.compute.Profiler;
+import leviathan.graph.Backend;
+import leviathan.graph.Profiler;
+import leviathan.jvm.JvmBackend;
 
 /**
  * Reusable causality check for any mixer (SPEC 1): with the logits graph of the whole model, changing

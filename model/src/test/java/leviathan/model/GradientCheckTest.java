@@ -13,9 +13,9 @@ import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import leviathan.compute.Backend;
-import leviathan.compute.JvmBackend;
-import leviathan.compute.Profiler;
+import leviathan.graph.Backend;
+import leviathan.graph.Profiler;
+import leviathan.jvm.JvmBackend;
 
 /**
  * Whole-model gradient check (SPEC 1): the backward graph's gradients against central finite

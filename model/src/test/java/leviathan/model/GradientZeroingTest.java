@@ -12,14 +12,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import leviathan.compute.Backend;
-import leviathan.compute.CoreKernels;
-import leviathan.compute.FloatBlock;
-import leviathan.compute.FloatSlice;
-import leviathan.compute.JvmBackend;
-import leviathan.compute.Ops;
-import leviathan.compute.Profiler;
-import leviathan.compute.Stage;
+import leviathan.graph.Backend;
+import leviathan.graph.FloatBlock;
+import leviathan.graph.FloatSlice;
+import leviathan.graph.Profiler;
+import leviathan.graph.Stage;
+import leviathan.jvm.JvmBackend;
+import leviathan.stages.CoreStages;
+import leviathan.kernels.GeluKernels;
+import leviathan.kernels.MatmulKernels;
+import leviathan.kernels.ResidualKernels;
 
 /**
  * {@link GradientZeroing}: the parts of the activation gradients it leaves unzeroed are exactly
@@ -67,14 +69,15 @@ class GradientZeroingTest {
             if (s.name.startsWith(GradientZeroing.FILL_NAME)) {
                 zeroed += s.floats(0).length;
             }
-            boolean overwrites = s.kernel == CoreKernels.MATMUL_BACKWARD_INPUT && s.intArg(5) == 0
-                    || (s.kernel == CoreKernels.GELU_BACKWARD || s.kernel == CoreKernels.RESIDUAL_BACKWARD) && s.intArg(3) == 0;
+            boolean overwrites = s.kernel == MatmulKernels.BACKWARD_INPUT && MatmulKernels.BackwardInputArgs.of(s).accumulate() == 0
+                    || s.kernel == GeluKernels.BACKWARD && GeluKernels.BackwardArgs.of(s).accumulate() == 0
+                    || s.kernel == ResidualKernels.BACKWARD && ResidualKernels.BackwardArgs.of(s).accumulate() == 0;
             if (overwrites) {
                 overwriting++;
-                for (int out : Ops.firstWriterOutputs(s)) {
+                for (FloatSlice out : CoreStages.firstWriterOutputs(s)) {
                     for (Stage f : ws.backwardGraph.stages()) {
                         if (f.name.startsWith(GradientZeroing.FILL_NAME)) {
-                            assertTrue(disjoint(f.floats(0), s.floats(out)), s.name + " overwrites what " + f.name + " zeroes");
+                            assertTrue(disjoint(f.floats(0), out), s.name + " overwrites what " + f.name + " zeroes");
                         }
                     }
                 }
@@ -97,7 +100,7 @@ class GradientZeroingTest {
 
     @Test
     void aRangeTouchedEarlierIsStillZeroedAndAccumulated() {
-        leviathan.compute.BlockLayout layout = new leviathan.compute.BlockLayout("d");
+        leviathan.graph.BlockLayout layout = new leviathan.graph.BlockLayout("d");
         layout.add("x", 4, 3);
         layout.add("y", 4, 5);
         FloatBlock dacts = layout.allocate("dacts");
@@ -105,9 +108,9 @@ class GradientZeroingTest {
         FloatSlice y12 = new FloatSlice("y12", y.array, y.offset, new int[] {4, 3});
         // y is read first, so its matmul stays accumulating and y's range is zeroed; x's writer overwrites.
         List<Stage> plan = GradientZeroing.plan(dacts, List.of(
-                Ops.residualForward("read_y", FloatSlice.of("o", 20), y, y, 20),
-                Ops.matmulBackwardInput("into_x", x, y, w, 4, 3, 5),
-                Ops.matmulBackwardInput("into_y", y12, FloatSlice.of("g", 4, 3), FloatSlice.of("v", 3, 3), 4, 3, 3)));
+                CoreStages.residualForward("read_y", FloatSlice.of("o", 20), y, y, 20),
+                CoreStages.matmulBackwardInput("into_x", x, y, w, 4, 3, 5),
+                CoreStages.matmulBackwardInput("into_y", y12, FloatSlice.of("g", 4, 3), FloatSlice.of("v", 3, 3), 4, 3, 3)));
         assertEquals(List.of(GradientZeroing.FILL_NAME + ".0", "read_y", "into_x", "into_y"),
                 plan.stream().map(s -> s.name).toList());
         FloatSlice zeroed = plan.get(0).floats(0); // everything after x (the layout may pad between tensors)

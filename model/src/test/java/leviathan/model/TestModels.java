@@ -2,7 +2,7 @@ package leviathan.model;
 
 import java.util.Map;
 
-import leviathan.compute.Backend;
+import leviathan.graph.Backend;
 
 /** Tiny configs and seeded parameter fills shared by the model tests. */
 final class TestModels {

@@ -12,9 +12,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-import leviathan.compute.Backend;
-import leviathan.compute.BackendProvider;
-import leviathan.compute.Profiler;
+import leviathan.graph.Backend;
+import leviathan.graph.BackendProvider;
+import leviathan.graph.Profiler;
 import leviathan.model.AtomicFiles;
 import leviathan.model.Gpt;
 import leviathan.model.ModelConfig;

@@ -3,19 +3,18 @@ package leviathan.tools;
 import java.io.IOException;
 import java.nio.file.Paths;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
-import leviathan.compute.Backend;
-import leviathan.compute.FloatSlice;
-import leviathan.compute.Graph;
-import leviathan.compute.Ops;
-import leviathan.compute.Profiler;
+import leviathan.graph.Backend;
+import leviathan.graph.FloatSlice;
+import leviathan.graph.Graph;
+import leviathan.graph.Profiler;
 import leviathan.model.AtomicFiles;
 import leviathan.model.Gpt;
 import leviathan.model.ModelConfig;
 import leviathan.model.Rng;
 import leviathan.model.Workspace;
+import leviathan.stages.CoreStages;
 import leviathan.trainer.Preset;
 import leviathan.trainer.TrainConfig;
 
@@ -78,7 +77,7 @@ final class BenchCommand implements Main.Command {
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         Profiler profiler = new Profiler(false, warmup);
         boolean jvm = backendSpec.equals("jvm");
-        try (Backend backend = jvm ? new leviathan.compute.JvmBackend(n, !plain, profiler) : Cli.backend(backendSpec, n, profiler)) {
+        try (Backend backend = jvm ? new leviathan.jvm.JvmBackend(n, !plain, profiler) : Cli.backend(backendSpec, n, profiler)) {
             String label = backend.name() + (plain ? " (plain bodies)" : "") + (jvm ? ", " + n + " threads" : "");
             switch (what) {
                 case "kernels":
@@ -152,9 +151,9 @@ final class BenchCommand implements Main.Command {
             FloatSlice inp = random("inp", rng, BT, C), w = random("w", rng, OC, C), b = random("b", rng, OC);
             FloatSlice out = FloatSlice.of("out", BT, OC), dout = random("dout", rng, BT, OC);
             FloatSlice dinp = FloatSlice.of("dinp", BT, C), dw = FloatSlice.of("dw", OC, C);
-            g.add(Ops.matmulForward(name + ".forward", out, inp, w, b, BT, C, OC));
-            g.add(Ops.matmulBackwardInput(name + ".backward_input", dinp, dout, w, BT, C, OC));
-            g.add(Ops.matmulBackwardWeight(name + ".backward_weight", dw, dout, inp, BT, C, OC));
+            g.add(CoreStages.matmulForward(name + ".forward", out, inp, w, b, BT, C, OC));
+            g.add(CoreStages.matmulBackwardInput(name + ".backward_input", dinp, dout, w, BT, C, OC));
+            g.add(CoreStages.matmulBackwardWeight(name + ".backward_weight", dw, dout, inp, BT, C, OC));
         }
         Backend.CompiledGraph c = backend.compile(g);
         for (int i = 0; i < count; i++) {

@@ -5,15 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
-import leviathan.compute.Backend;
-import leviathan.compute.BackendProvider;
-import leviathan.compute.Profiler;
+import leviathan.graph.Backend;
+import leviathan.graph.BackendProvider;
+import leviathan.graph.Profiler;
 import leviathan.model.Gpt;
 import leviathan.model.Mixer;
 import leviathan.model.ModelCheckpoint;
 import leviathan.model.ModelConfig;
-import leviathan.trainer.TrainConfig;
 import leviathan.trainer.Tokenizer;
+import leviathan.trainer.TrainConfig;
 import leviathan.trainer.TrainingCheckpoint;
 
 /** Pieces every command shares: the backend, checkpoints, sizes in words. */

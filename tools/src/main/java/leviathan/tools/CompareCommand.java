@@ -19,8 +19,8 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
-import leviathan.compute.Backend;
-import leviathan.compute.Profiler;
+import leviathan.graph.Backend;
+import leviathan.graph.Profiler;
 import leviathan.model.AtomicFiles;
 import leviathan.model.Gpt;
 import leviathan.model.Mixers;

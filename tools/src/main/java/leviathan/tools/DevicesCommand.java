@@ -2,7 +2,7 @@ package leviathan.tools;
 
 import java.util.Set;
 
-import leviathan.compute.BackendProvider;
+import leviathan.graph.BackendProvider;
 
 /** {@code leviathan devices}: the backends and devices this build can run on. */
 final class DevicesCommand implements Main.Command {

@@ -4,9 +4,8 @@ import java.io.IOException;
 import java.util.Locale;
 import java.util.Set;
 
-import leviathan.compute.Backend;
-import leviathan.compute.Profiler;
-import leviathan.model.Rng;
+import leviathan.graph.Backend;
+import leviathan.graph.Profiler;
 import leviathan.trainer.Corpus;
 import leviathan.trainer.Dataset;
 import leviathan.trainer.Evaluator;

@@ -2,10 +2,10 @@ package leviathan.tools;
 
 import java.util.List;
 
-import leviathan.compute.BlockLayout;
-import leviathan.compute.FloatBlock;
-import leviathan.compute.FloatSlice;
-import leviathan.compute.Graph;
+import leviathan.graph.BlockLayout;
+import leviathan.graph.FloatBlock;
+import leviathan.graph.FloatSlice;
+import leviathan.graph.Graph;
 import leviathan.model.Mixer;
 import leviathan.model.MixerContext;
 import leviathan.model.Mixers;

@@ -3,8 +3,8 @@ package leviathan.tools;
 import java.io.IOException;
 import java.util.Set;
 
-import leviathan.compute.Backend;
-import leviathan.compute.Profiler;
+import leviathan.graph.Backend;
+import leviathan.graph.Profiler;
 import leviathan.model.Rng;
 import leviathan.trainer.Sampler;
 

@@ -13,8 +13,8 @@ import java.util.Set;
 
 import com.google.gson.GsonBuilder;
 
-import leviathan.compute.Backend;
-import leviathan.compute.Profiler;
+import leviathan.graph.Backend;
+import leviathan.graph.Profiler;
 import leviathan.model.AtomicFiles;
 import leviathan.model.Mixers;
 import leviathan.model.ModelConfig;

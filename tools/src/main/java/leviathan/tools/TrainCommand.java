@@ -8,8 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
-import leviathan.compute.Backend;
-import leviathan.compute.Profiler;
+import leviathan.graph.Backend;
+import leviathan.graph.Profiler;
 import leviathan.model.Gpt;
 import leviathan.model.ModelCheckpoint;
 import leviathan.model.ModelConfig;

@@ -4,8 +4,8 @@ import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
-import leviathan.compute.FloatSlice;
-import leviathan.compute.IntSlice;
+import leviathan.graph.FloatSlice;
+import leviathan.graph.IntSlice;
 
 /**
  * The host image of one plan's device memory: every float buffer the plan's stages use, laid out

@@ -1,6 +1,5 @@
 package leviathan.tornado;
 
-import leviathan.compute.CoreKernels;
 import leviathan.kernels.AdamW;
 import leviathan.kernels.Attention;
 import leviathan.kernels.CrossEntropy;
@@ -12,6 +11,16 @@ import leviathan.kernels.LayerNorm;
 import leviathan.kernels.Matmul;
 import leviathan.kernels.Residual;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
+import leviathan.kernels.AdamWKernels;
+import leviathan.kernels.AttentionKernels;
+import leviathan.kernels.CrossEntropyKernels;
+import leviathan.kernels.EncoderKernels;
+import leviathan.kernels.FillKernels;
+import leviathan.kernels.GeluKernels;
+import leviathan.kernels.GradNormKernels;
+import leviathan.kernels.LayerNormKernels;
+import leviathan.kernels.MatmulKernels;
+import leviathan.kernels.ResidualKernels;
 
 /**
  * TornadoVM tasks for the core kernels: each method is a thin {@code @Parallel} loop (two for a
@@ -200,73 +209,73 @@ public final class CoreTasks {
         // Access lists name, per stage argument index, how the body uses it: W = overwrites its slice
         // (the body writes before any read), RW = accumulates or reads-then-writes, R = reads.
         // a.at(slice) is the slice's offset in the arena (-1 for an absent optional buffer).
-        TornadoTasks.register(CoreKernels.ENCODER_FORWARD, TornadoTasks.access("W R R R"), (tg, id, s, a) ->
+        TornadoTasks.register(EncoderKernels.FORWARD, TornadoTasks.access("W R R R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::encoderForward, a.floats(), a.ints(), a.at(s.floats(0)), a.at(s.ints(1)), a.at(s.floats(2)),
                         a.at(s.floats(3)), s.intArg(4), s.intArg(5), s.extent[0]));
-        TornadoTasks.register(CoreKernels.ENCODER_BACKWARD_TOKENS, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
+        TornadoTasks.register(EncoderKernels.BACKWARD_TOKENS, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::encoderBackwardTokens, a.floats(), a.ints(), a.at(s.floats(0)), a.at(s.floats(1)),
                         a.at(s.ints(2)), s.intArg(3), s.intArg(4), s.extent[0]));
-        TornadoTasks.register(CoreKernels.ENCODER_BACKWARD_POSITIONS, TornadoTasks.access("RW R"), (tg, id, s, a) ->
+        TornadoTasks.register(EncoderKernels.BACKWARD_POSITIONS, TornadoTasks.access("RW R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::encoderBackwardPositions, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)),
                         s.intArg(2), s.intArg(3), s.intArg(4), s.extent[0]));
-        TornadoTasks.register(CoreKernels.LAYERNORM_FORWARD, TornadoTasks.access("W W W R R R"), (tg, id, s, a) ->
+        TornadoTasks.register(LayerNormKernels.FORWARD, TornadoTasks.access("W W W R R R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::layerNormForward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         a.at(s.floats(3)), a.at(s.floats(4)), a.at(s.floats(5)), s.intArg(6), s.extent[0]));
-        TornadoTasks.register(CoreKernels.LAYERNORM_BACKWARD_INPUT, TornadoTasks.access("RW R R R R R"), (tg, id, s, a) ->
+        TornadoTasks.register(LayerNormKernels.BACKWARD_INPUT, TornadoTasks.access("RW R R R R R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::layerNormBackwardInput, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         a.at(s.floats(3)), a.at(s.floats(4)), a.at(s.floats(5)), s.intArg(6), s.extent[0]));
-        TornadoTasks.register(CoreKernels.LAYERNORM_BACKWARD_PARAMS, TornadoTasks.access("RW RW R R R R"), (tg, id, s, a) ->
+        TornadoTasks.register(LayerNormKernels.BACKWARD_PARAMS, TornadoTasks.access("RW RW R R R R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::layerNormBackwardParams, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         a.at(s.floats(3)), a.at(s.floats(4)), a.at(s.floats(5)), s.intArg(6), s.intArg(7), s.extent[0]));
-        TornadoTasks.register(CoreKernels.MATMUL_FORWARD, TornadoTasks.access("W R R R"), (tg, id, s, a) ->
+        TornadoTasks.register(MatmulKernels.FORWARD, TornadoTasks.access("W R R R"), (tg, id, s, a) ->
                 MatmulTasks.forward(tg, id, a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)), a.at(s.floats(3)),
                         s.intArg(4), s.intArg(5), s.extent[0], a));
-        TornadoTasks.register(CoreKernels.MATMUL_BACKWARD_INPUT, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
+        TornadoTasks.register(MatmulKernels.BACKWARD_INPUT, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
                 MatmulTasks.backwardInput(tg, id, a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         s.intArg(3), s.intArg(4), s.intArg(5), s.extent[0], a));
-        TornadoTasks.register(CoreKernels.MATMUL_BACKWARD_WEIGHT, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
+        TornadoTasks.register(MatmulKernels.BACKWARD_WEIGHT, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
                 MatmulTasks.backwardWeight(tg, id, a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         s.intArg(3), s.intArg(4), s.intArg(5), a));
-        TornadoTasks.register(CoreKernels.MATMUL_BACKWARD_BIAS, TornadoTasks.access("RW R"), (tg, id, s, a) ->
+        TornadoTasks.register(MatmulKernels.BACKWARD_BIAS, TornadoTasks.access("RW R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::matmulBackwardBias, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), s.intArg(2), s.intArg(3),
                         s.extent[0]));
-        TornadoTasks.register(CoreKernels.GELU_FORWARD, TornadoTasks.access("W R"), (tg, id, s, a) ->
+        TornadoTasks.register(GeluKernels.FORWARD, TornadoTasks.access("W R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::geluForward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), s.extent[0]));
-        TornadoTasks.register(CoreKernels.GELU_BACKWARD, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
+        TornadoTasks.register(GeluKernels.BACKWARD, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::geluBackward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)), s.intArg(3),
                         s.extent[0]));
-        TornadoTasks.register(CoreKernels.RESIDUAL_FORWARD, TornadoTasks.access("W R R"), (tg, id, s, a) ->
+        TornadoTasks.register(ResidualKernels.FORWARD, TornadoTasks.access("W R R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::residualForward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)), s.extent[0]));
-        TornadoTasks.register(CoreKernels.RESIDUAL_BACKWARD, TornadoTasks.access("RW RW R"), (tg, id, s, a) ->
+        TornadoTasks.register(ResidualKernels.BACKWARD, TornadoTasks.access("RW RW R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::residualBackward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)), s.intArg(3),
                         s.extent[0]));
-        TornadoTasks.register(CoreKernels.CROSSENTROPY_FORWARD, TornadoTasks.access("W W R R"), (tg, id, s, a) ->
+        TornadoTasks.register(CrossEntropyKernels.FORWARD, TornadoTasks.access("W W R R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::crossEntropyForward, a.floats(), a.ints(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         a.at(s.ints(3)), s.intArg(4), s.extent[0]));
-        TornadoTasks.register(CoreKernels.CROSSENTROPY_BACKWARD, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
+        TornadoTasks.register(CrossEntropyKernels.BACKWARD, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::crossEntropyBackward, a.floats(), a.ints(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.ints(2)),
                         s.intArg(3), s.intArg(4), s.extent[0]));
-        TornadoTasks.register(CoreKernels.MEAN_LOSS, TornadoTasks.access("W R"), (tg, id, s, a) ->
+        TornadoTasks.register(CrossEntropyKernels.MEAN, TornadoTasks.access("W R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::meanLoss, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), s.intArg(2), s.extent[0]));
-        TornadoTasks.register(CoreKernels.ATTENTION_FORWARD, TornadoTasks.access("W W W R"), (tg, id, s, a) ->
+        TornadoTasks.register(AttentionKernels.FORWARD, TornadoTasks.access("W W W R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::attentionForward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         a.at(s.floats(3)), s.intArg(4), s.intArg(5), s.intArg(6), s.extent[0]));
-        TornadoTasks.register(CoreKernels.ATTENTION_BACKWARD_QUERY, TornadoTasks.access("RW W R R R"), (tg, id, s, a) ->
+        TornadoTasks.register(AttentionKernels.BACKWARD_QUERY, TornadoTasks.access("RW W R R R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::attentionBackwardQuery, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         a.at(s.floats(3)), a.at(s.floats(4)), s.intArg(5), s.intArg(6), s.intArg(7), s.extent[0]));
-        TornadoTasks.register(CoreKernels.ATTENTION_BACKWARD_KEY_VALUE, TornadoTasks.access("RW R R R R"), (tg, id, s, a) ->
+        TornadoTasks.register(AttentionKernels.BACKWARD_KEY_VALUE, TornadoTasks.access("RW R R R R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::attentionBackwardKeyValue, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         a.at(s.floats(3)), a.at(s.floats(4)), s.intArg(5), s.intArg(6), s.intArg(7), s.extent[0]));
-        TornadoTasks.register(CoreKernels.ADAMW_UPDATE, TornadoTasks.access("RW R RW RW R"), (tg, id, s, a) ->
+        TornadoTasks.register(AdamWKernels.UPDATE, TornadoTasks.access("RW R RW RW R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::adamw, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)), a.at(s.floats(3)),
                         a.at(s.floats(4)), s.floatArg(5), s.extent[0]));
-        TornadoTasks.register(CoreKernels.GRADNORM_PARTIAL, TornadoTasks.access("W R"), (tg, id, s, a) ->
+        TornadoTasks.register(GradNormKernels.PARTIAL_SQUARES, TornadoTasks.access("W R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::gradNormPartial, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), s.intArg(2), s.intArg(3),
                         s.extent[0]));
-        TornadoTasks.register(CoreKernels.GRADNORM_CLIP, TornadoTasks.access("RW R"), (tg, id, s, a) ->
+        TornadoTasks.register(GradNormKernels.CLIP_SCALE, TornadoTasks.access("RW R"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::gradNormClip, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), s.intArg(2), s.floatArg(3),
                         s.extent[0]));
-        TornadoTasks.register(CoreKernels.FILL, TornadoTasks.access("W"), (tg, id, s, a) ->
+        TornadoTasks.register(FillKernels.FILL, TornadoTasks.access("W"), (tg, id, s, a) ->
                 tg.task(id, CoreTasks::fill, a.floats(), a.at(s.floats(0)), s.floatArg(1), s.extent[0]));
     }
 }

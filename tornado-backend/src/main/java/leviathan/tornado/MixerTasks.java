@@ -1,10 +1,10 @@
 package leviathan.tornado;
 
-import leviathan.compute.mixers.LeviathanOps;
-import leviathan.compute.mixers.LeviathanSameOps;
-import leviathan.compute.mixers.LongformerOps;
-import leviathan.compute.mixers.PerformerOps;
-import leviathan.compute.mixers.SynthesizerOps;
+import leviathan.model.mixers.LeviathanMixer;
+import leviathan.model.mixers.LeviathanSameMixer;
+import leviathan.model.mixers.LongformerMixer;
+import leviathan.model.mixers.PerformerMixer;
+import leviathan.model.mixers.SynthesizerMixer;
 import leviathan.kernels.Leviathan;
 import leviathan.kernels.LeviathanSame;
 import leviathan.kernels.Longformer;
@@ -206,89 +206,89 @@ public final class MixerTasks {
         // part later read) before reading it, RW = accumulates or reads-then-writes, R = reads only.
 
         // Leviathan
-        TornadoTasks.register(LeviathanOps.BASE_SCORES, TornadoTasks.access("W R"), (tg, id, s, a) ->
+        TornadoTasks.register(LeviathanMixer.Stages.BASE_SCORES, TornadoTasks.access("W R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::leviathanBaseScores, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)),
                         s.intArg(2), s.intArg(3), s.intArg(4), s.extent[0]));
-        TornadoTasks.register(LeviathanOps.LAG_CORRELATE, TornadoTasks.access("W R R"), (tg, id, s, a) ->
+        TornadoTasks.register(LeviathanMixer.Stages.LAG_CORRELATE, TornadoTasks.access("W R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::leviathanLagCorrelate, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         s.intArg(3), s.intArg(4), s.intArg(5), s.extent[0]));
-        TornadoTasks.register(LeviathanOps.SOFTMAX_VALUES, TornadoTasks.access("W W R R"), (tg, id, s, a) ->
+        TornadoTasks.register(LeviathanMixer.Stages.SOFTMAX_VALUES, TornadoTasks.access("W W R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::leviathanSoftmaxValues, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         a.at(s.floats(3)), s.intArg(4), s.intArg(5), s.intArg(6), s.extent[0]));
-        TornadoTasks.register(LeviathanOps.SCORES_BACKWARD, TornadoTasks.access("W R R R"), (tg, id, s, a) ->
+        TornadoTasks.register(LeviathanMixer.Stages.SCORES_BACKWARD, TornadoTasks.access("W R R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::leviathanScoresBackward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         a.at(s.floats(3)), s.intArg(4), s.intArg(5), s.intArg(6), s.extent[0]));
-        TornadoTasks.register(LeviathanOps.LAG_CORRELATE_BACKWARD, TornadoTasks.access("W R R"), (tg, id, s, a) ->
+        TornadoTasks.register(LeviathanMixer.Stages.LAG_CORRELATE_BACKWARD, TornadoTasks.access("W R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::leviathanLagCorrelateBackward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)),
                         a.at(s.floats(2)), s.intArg(3), s.intArg(4), s.intArg(5), s.extent[0]));
-        TornadoTasks.register(LeviathanOps.LAG_WEIGHT_BACKWARD, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
+        TornadoTasks.register(LeviathanMixer.Stages.LAG_WEIGHT_BACKWARD, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::leviathanLagWeightBackward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)),
                         a.at(s.floats(2)), s.intArg(3), s.intArg(4), s.intArg(5), s.intArg(6), s.extent[0]));
-        TornadoTasks.register(LeviathanOps.QUERY_BACKWARD, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
+        TornadoTasks.register(LeviathanMixer.Stages.QUERY_BACKWARD, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::leviathanQueryBackward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         s.intArg(3), s.intArg(4), s.intArg(5), s.extent[0]));
 
         // Leviathan-same
-        TornadoTasks.register(LeviathanSameOps.CORRELATE, TornadoTasks.access("W R"), (tg, id, s, a) ->
+        TornadoTasks.register(LeviathanSameMixer.Stages.CORRELATE, TornadoTasks.access("W R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::leviathanSameCorrelate, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)),
                         s.intArg(2), s.intArg(3), s.intArg(4), s.extent[0]));
-        TornadoTasks.register(LeviathanSameOps.CORRELATE_BACKWARD, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
+        TornadoTasks.register(LeviathanSameMixer.Stages.CORRELATE_BACKWARD, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::leviathanSameCorrelateBackward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)),
                         a.at(s.floats(2)), s.intArg(3), s.intArg(4), s.intArg(5), s.extent[0]));
 
         // Performer (its bodies avoid Math.ceil/floor/rint, which TornadoVM 5.2's OpenCL backend cannot compile)
-        TornadoTasks.register(PerformerOps.FEATURES, TornadoTasks.access("W W W R R"), (tg, id, s, a) ->
+        TornadoTasks.register(PerformerMixer.Stages.FEATURES, TornadoTasks.access("W W W R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::performerFeatures, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         a.at(s.floats(3)), a.at(s.floats(4)), s.intArg(5), s.intArg(6), s.intArg(7), s.intArg(8), s.extent[0]));
-        TornadoTasks.register(PerformerOps.SCAN, TornadoTasks.access("W W W R R R R"), (tg, id, s, a) ->
+        TornadoTasks.register(PerformerMixer.Stages.SCAN, TornadoTasks.access("W W W R R R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::performerScan, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         a.at(s.floats(3)), a.at(s.floats(4)), a.at(s.floats(5)), a.at(s.floats(6)), s.intArg(7), s.intArg(8),
                         s.intArg(9), s.intArg(10), s.extent[0]));
-        TornadoTasks.register(PerformerOps.OUTPUT_GRAD, TornadoTasks.access("RW R R R"), (tg, id, s, a) ->
+        TornadoTasks.register(PerformerMixer.Stages.OUTPUT_GRAD, TornadoTasks.access("RW R R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::performerOutputGrad, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         a.at(s.floats(3)), s.intArg(4), s.intArg(5), s.intArg(6), s.extent[0]));
-        TornadoTasks.register(PerformerOps.BACKWARD_QUERY, TornadoTasks.access("RW W R R R"), (tg, id, s, a) ->
+        TornadoTasks.register(PerformerMixer.Stages.BACKWARD_QUERY, TornadoTasks.access("RW W R R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::performerBackwardQuery, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         a.at(s.floats(3)), a.at(s.floats(4)), s.intArg(5), s.intArg(6), s.intArg(7), s.intArg(8), s.extent[0]));
-        TornadoTasks.register(PerformerOps.BACKWARD_KEY_VALUE, TornadoTasks.access("RW RW W R R R R"), (tg, id, s, a) ->
+        TornadoTasks.register(PerformerMixer.Stages.BACKWARD_KEY_VALUE, TornadoTasks.access("RW RW W R R R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::performerBackwardKeyValue, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)),
                         a.at(s.floats(2)), a.at(s.floats(3)), a.at(s.floats(4)), a.at(s.floats(5)), a.at(s.floats(6)),
                         s.intArg(7), s.intArg(8), s.intArg(9), s.intArg(10), s.extent[0]));
-        TornadoTasks.register(PerformerOps.BACKWARD_FEATURES, TornadoTasks.access("RW R R R R R R"), (tg, id, s, a) ->
+        TornadoTasks.register(PerformerMixer.Stages.BACKWARD_FEATURES, TornadoTasks.access("RW R R R R R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::performerBackwardFeatures, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)),
                         a.at(s.floats(2)), a.at(s.floats(3)), a.at(s.floats(4)), a.at(s.floats(5)), a.at(s.floats(6)),
                         s.intArg(7), s.intArg(8), s.intArg(9), s.intArg(10), s.extent[0]));
 
         // Longformer
-        TornadoTasks.register(LongformerOps.FORWARD, TornadoTasks.access("W W W R R"), (tg, id, s, a) ->
+        TornadoTasks.register(LongformerMixer.Stages.FORWARD, TornadoTasks.access("W W W R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::longformerForward, a.floats(), a.ints(), a.at(s.floats(0)), a.at(s.floats(1)),
                         a.at(s.floats(2)), a.at(s.floats(3)), a.at(s.ints(4)),
                         s.intArg(5), s.intArg(6), s.intArg(7), s.intArg(8), s.intArg(9), s.extent[0]));
-        TornadoTasks.register(LongformerOps.BACKWARD_QUERY, TornadoTasks.access("RW W R R R R"), (tg, id, s, a) ->
+        TornadoTasks.register(LongformerMixer.Stages.BACKWARD_QUERY, TornadoTasks.access("RW W R R R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::longformerBackwardQuery, a.floats(), a.ints(), a.at(s.floats(0)), a.at(s.floats(1)),
                         a.at(s.floats(2)), a.at(s.floats(3)), a.at(s.floats(4)), a.at(s.ints(5)),
                         s.intArg(6), s.intArg(7), s.intArg(8), s.intArg(9), s.intArg(10), s.extent[0]));
-        TornadoTasks.register(LongformerOps.BACKWARD_KEY_VALUE, TornadoTasks.access("RW R R R R R"), (tg, id, s, a) ->
+        TornadoTasks.register(LongformerMixer.Stages.BACKWARD_KEY_VALUE, TornadoTasks.access("RW R R R R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::longformerBackwardKeyValue, a.floats(), a.ints(), a.at(s.floats(0)), a.at(s.floats(1)),
                         a.at(s.floats(2)), a.at(s.floats(3)), a.at(s.floats(4)), a.at(s.ints(5)),
                         s.intArg(6), s.intArg(7), s.intArg(8), s.intArg(9), s.intArg(10), s.extent[0]));
 
         // Synthesizer
-        TornadoTasks.register(SynthesizerOps.RELU_FORWARD, TornadoTasks.access("W R"), (tg, id, s, a) ->
+        TornadoTasks.register(SynthesizerMixer.Stages.RELU_FORWARD, TornadoTasks.access("W R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::reluForward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), s.extent[0]));
-        TornadoTasks.register(SynthesizerOps.RELU_BACKWARD, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
+        TornadoTasks.register(SynthesizerMixer.Stages.RELU_BACKWARD, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::reluBackward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)), s.extent[0]));
-        TornadoTasks.register(SynthesizerOps.FORWARD, TornadoTasks.access("W W R R"), (tg, id, s, a) ->
+        TornadoTasks.register(SynthesizerMixer.Stages.FORWARD, TornadoTasks.access("W W R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::synthesizerForward, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)), a.at(s.floats(2)),
                         a.at(s.floats(3)), s.intArg(4), s.intArg(5), s.intArg(6), s.intArg(7), s.intArg(8), s.intArg(9), s.extent[0]));
-        TornadoTasks.register(SynthesizerOps.BACKWARD_LOGITS, TornadoTasks.access("W R R R"), (tg, id, s, a) ->
+        TornadoTasks.register(SynthesizerMixer.Stages.BACKWARD_LOGITS, TornadoTasks.access("W R R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::synthesizerBackwardLogits, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)),
                         a.at(s.floats(2)), a.at(s.floats(3)), s.intArg(4), s.intArg(5), s.intArg(6), s.intArg(7), s.intArg(8),
                         s.intArg(9), s.intArg(10), s.extent[0]));
-        TornadoTasks.register(SynthesizerOps.BACKWARD_VALUES, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
+        TornadoTasks.register(SynthesizerMixer.Stages.BACKWARD_VALUES, TornadoTasks.access("RW R R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::synthesizerBackwardValues, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)),
                         a.at(s.floats(2)), s.intArg(3), s.intArg(4), s.intArg(5), s.extent[0]));
-        TornadoTasks.register(SynthesizerOps.BACKWARD_TABLE, TornadoTasks.access("RW R"), (tg, id, s, a) ->
+        TornadoTasks.register(SynthesizerMixer.Stages.BACKWARD_TABLE, TornadoTasks.access("RW R"), (tg, id, s, a) ->
                 tg.task(id, MixerTasks::synthesizerBackwardTable, a.floats(), a.at(s.floats(0)), a.at(s.floats(1)),
                         s.intArg(2), s.intArg(3), s.intArg(4), s.intArg(5), s.extent[0]));
     }

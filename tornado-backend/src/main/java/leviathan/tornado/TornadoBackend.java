@@ -10,12 +10,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import leviathan.compute.Backend;
-import leviathan.compute.FloatSlice;
-import leviathan.compute.Graph;
-import leviathan.compute.IntSlice;
-import leviathan.compute.Profiler;
-import leviathan.compute.Stage;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
@@ -27,6 +21,13 @@ import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
+
+import leviathan.graph.Backend;
+import leviathan.graph.FloatSlice;
+import leviathan.graph.Graph;
+import leviathan.graph.IntSlice;
+import leviathan.graph.Profiler;
+import leviathan.graph.Stage;
 
 /**
  * Runs the declared graphs as TornadoVM TaskGraphs on one device.

@@ -3,9 +3,9 @@ package leviathan.tornado;
 import java.util.ArrayList;
 import java.util.List;
 
-import leviathan.compute.Backend;
-import leviathan.compute.BackendProvider;
-import leviathan.compute.Profiler;
+import leviathan.graph.Backend;
+import leviathan.graph.BackendProvider;
+import leviathan.graph.Profiler;
 
 /** {@code --backend tornado[:B:D]}: the TornadoVM backend, found through ServiceLoader. */
 public final class TornadoBackendProvider implements BackendProvider {

@@ -3,10 +3,11 @@ package leviathan.tornado;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
-import leviathan.compute.Kernel;
-import leviathan.compute.Stage;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.WorkerGrid;
+
+import leviathan.graph.Kernel;
+import leviathan.graph.Stage;
 
 /**
  * The registry Kernel → TornadoVM task. Each kernel that may appear in a graph run by the
@@ -40,10 +41,10 @@ public final class TornadoTasks {
         int[] ints();
 
         /** Offset of a slice in the float arena; −1 for an absent optional buffer ({@code null}). */
-        int at(leviathan.compute.FloatSlice slice);
+        int at(leviathan.graph.FloatSlice slice);
 
         /** Offset of a slice in the int arena. */
-        int at(leviathan.compute.IntSlice slice);
+        int at(leviathan.graph.IntSlice slice);
 
         /** Gives a task an explicit worker grid (TornadoVM GridScheduler), for tuned kernels. */
         void grid(String taskId, WorkerGrid grid);

@@ -10,24 +10,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import leviathan.compute.Backend;
-import leviathan.compute.BlockLayout;
-import leviathan.compute.Kernel;
-import leviathan.compute.mixers.LeviathanOps;
-import leviathan.compute.mixers.LeviathanSameOps;
-import leviathan.compute.mixers.LongformerOps;
-import leviathan.compute.mixers.PerformerOps;
-import leviathan.compute.mixers.SynthesizerOps;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import leviathan.model.mixers.LeviathanMixer;
+import leviathan.model.mixers.LeviathanSameMixer;
+import leviathan.model.mixers.LongformerMixer;
+import leviathan.model.mixers.PerformerMixer;
+import leviathan.model.mixers.SynthesizerMixer;
+import leviathan.graph.Backend;
+import leviathan.graph.BlockLayout;
+import leviathan.graph.Kernel;
 import leviathan.model.Gpt;
 import leviathan.model.Mixers;
 import leviathan.model.ModelConfig;
 import leviathan.model.ParamSpec;
 import leviathan.model.Rng;
 import leviathan.model.Workspace;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every mixer's kernels on the TornadoVM device equal the JVM backend: one forward, loss and backward
@@ -39,8 +40,8 @@ class MixerKernelsTornadoTest {
     static final int B = 2, T = 16;
 
     /** The mixer classes' kernels; every public static Kernel constant of these must have a task. */
-    static final Class<?>[] OPS = {LeviathanOps.class, LeviathanSameOps.class, PerformerOps.class, LongformerOps.class,
-            SynthesizerOps.class};
+    static final Class<?>[] OPS = {LeviathanMixer.Stages.class, LeviathanSameMixer.Stages.class, PerformerMixer.Stages.class, LongformerMixer.Stages.class,
+            SynthesizerMixer.Stages.class};
 
     /**
      * Option sets per mixer (default: none). Longformer gets a window shorter than T, two dilations and

@@ -7,13 +7,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import leviathan.compute.Backend;
-import leviathan.compute.Profiler;
-import leviathan.model.Mixers;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+
+import leviathan.graph.Backend;
+import leviathan.graph.Profiler;
+import leviathan.model.Mixers;
 
 /**
  * 50 training steps of the baby preset: the same loss at every step on TornadoVM as on the JVM backend

@@ -1,5 +1,10 @@
 package leviathan.kernels;
 
+import leviathan.kernels.annotation.Index;
+import leviathan.kernels.annotation.Kernel;
+import leviathan.kernels.annotation.Read;
+import leviathan.kernels.annotation.ReadWrite;
+
 /**
  * AdamW (SPEC 3) over one element of the parameter block. Per-step values (learning rate, bias
  * corrections, the clipping scale computed on the device by {@link GradNorm}) are read from the
@@ -10,12 +15,13 @@ public final class AdamW {
     private AdamW() {}
 
     /** Element i of the parameters, their gradients and both moments (four buffers of one shape) is updated. */
-    public static void update(float[] params, int pOff,         // (P)
-                              float[] grads, int gOff,          // (P)
-                              float[] m, int mOff,              // (P)
-                              float[] v, int vOff,              // (P)
-                              float[] scalars, int sOff,        // (StepScalars.SIZE)
-                              float weightDecay, int i) {
+    @Kernel("adamw_update")
+    public static void update(@ReadWrite float[] params, int pOff,         // (P)
+                              @Read float[] grads, int gOff,          // (P)
+                              @ReadWrite float[] m, int mOff,              // (P)
+                              @ReadWrite float[] v, int vOff,              // (P)
+                              @Read float[] scalars, int sOff,        // (StepScalars.SIZE)
+                              float weightDecay, @Index int i) {
         float lr = scalars[sOff + StepScalars.LEARNING_RATE];
         float beta1 = scalars[sOff + StepScalars.BETA1];
         float beta2 = scalars[sOff + StepScalars.BETA2];

@@ -1,5 +1,11 @@
 package leviathan.kernels;
 
+import leviathan.kernels.annotation.Index;
+import leviathan.kernels.annotation.Kernel;
+import leviathan.kernels.annotation.Read;
+import leviathan.kernels.annotation.ReadWrite;
+import leviathan.kernels.annotation.Write;
+
 /**
  * Causal scaled-dot-product attention (SPEC 2.1) over the fused {@code qkv} buffer (B, T, 3C):
  * head h owns columns h·D … h·D+D−1 of each of Q, K and V, as in GPT-2.
@@ -24,11 +30,12 @@ public final class Attention {
     }
 
     /** Scores, masked softmax and the weighted sum of values for one query row. */
-    public static void forward(float[] out, int outOff,         // (B, T, C)
-                               float[] preatt, int preattOff,   // (B, H, T, T)
-                               float[] att, int attOff,         // (B, H, T, T)
-                               float[] qkv, int qkvOff,         // (B, T, 3C)
-                               int T, int C, int H, int index) {
+    @Kernel("attention_forward")
+    public static void forward(@Write float[] out, int outOff,         // (B, T, C)
+                               @Write float[] preatt, int preattOff,   // (B, H, T, T)
+                               @Write float[] att, int attOff,         // (B, H, T, T)
+                               @Read float[] qkv, int qkvOff,         // (B, T, 3C)
+                               int T, int C, int H, @Index int index) {
         int b = batchOf(index, H, T);
         int h = headOf(index, H, T);
         int t = timeOf(index, T);
@@ -56,12 +63,13 @@ public final class Attention {
      * For one query row: dpreatt[b,h,t,:] = softmax-backward(dout·vᵀ), and dq[t] += dpreatt·K/√D.
      * Writes (=) the scratch {@code dpreatt}; accumulates into the Q part of {@code dqkv}.
      */
-    public static void backwardQuery(float[] dqkv, int dqkvOff,       // (B, T, 3C)
-                                     float[] dpreatt, int dpreOff,    // (B, H, T, T)
-                                     float[] dout, int doutOff,       // (B, T, C)
-                                     float[] qkv, int qkvOff,         // (B, T, 3C)
-                                     float[] att, int attOff,         // (B, H, T, T)
-                                     int T, int C, int H, int index) {
+    @Kernel("attention_backward_query")
+    public static void backwardQuery(@ReadWrite float[] dqkv, int dqkvOff,       // (B, T, 3C)
+                                     @Write float[] dpreatt, int dpreOff,    // (B, H, T, T)
+                                     @Read float[] dout, int doutOff,       // (B, T, C)
+                                     @Read float[] qkv, int qkvOff,         // (B, T, 3C)
+                                     @Read float[] att, int attOff,         // (B, H, T, T)
+                                     int T, int C, int H, @Index int index) {
         int b = batchOf(index, H, T);
         int h = headOf(index, H, T);
         int t = timeOf(index, T);
@@ -85,12 +93,13 @@ public final class Attention {
      * For one key/value row j: dk[j] += Σ_{t≥j} dpreatt[t,j]·q[t]/√D and dv[j] += Σ_{t≥j} att[t,j]·dout[t].
      * The index is ((b·H)+h)·T + j.
      */
-    public static void backwardKeyValue(float[] dqkv, int dqkvOff,       // (B, T, 3C)
-                                        float[] dpreatt, int dpreOff,    // (B, H, T, T)
-                                        float[] dout, int doutOff,       // (B, T, C)
-                                        float[] qkv, int qkvOff,         // (B, T, 3C)
-                                        float[] att, int attOff,         // (B, H, T, T)
-                                        int T, int C, int H, int index) {
+    @Kernel("attention_backward_key_value")
+    public static void backwardKeyValue(@ReadWrite float[] dqkv, int dqkvOff,       // (B, T, 3C)
+                                        @Read float[] dpreatt, int dpreOff,    // (B, H, T, T)
+                                        @Read float[] dout, int doutOff,       // (B, T, C)
+                                        @Read float[] qkv, int qkvOff,         // (B, T, 3C)
+                                        @Read float[] att, int attOff,         // (B, H, T, T)
+                                        int T, int C, int H, @Index int index) {
         int b = batchOf(index, H, T);
         int h = headOf(index, H, T);
         int j = timeOf(index, T);

@@ -1,5 +1,11 @@
 package leviathan.kernels;
 
+import leviathan.kernels.annotation.Index;
+import leviathan.kernels.annotation.Kernel;
+import leviathan.kernels.annotation.Read;
+import leviathan.kernels.annotation.ReadWrite;
+import leviathan.kernels.annotation.Write;
+
 /**
  * Fused softmax + cross-entropy over the vocabulary, numerically stable (max subtracted), natural
  * log; the loss is the mean over the B·T positions (SPEC 1).
@@ -8,11 +14,12 @@ public final class CrossEntropy {
     private CrossEntropy() {}
 
     /** One call per position: probs[row,:] = softmax(logits[row,:]), losses[row] = −log probs[row, target]. */
-    public static void forward(float[] losses, int lossOff,     // (BT)
-                               float[] probs, int probsOff,     // (BT, V)
-                               float[] logits, int logitsOff,   // (BT, V)
-                               int[] targets, int tgtOff,       // (BT)
-                               int V, int row) {
+    @Kernel("crossentropy_forward")
+    public static void forward(@Write float[] losses, int lossOff,     // (BT)
+                               @Write float[] probs, int probsOff,     // (BT, V)
+                               @Read float[] logits, int logitsOff,   // (BT, V)
+                               @Read int[] targets, int tgtOff,       // (BT)
+                               int V, @Index int row) {
         int z = logitsOff + row * V;
         int p = probsOff + row * V;
         float max = logits[z];
@@ -34,10 +41,11 @@ public final class CrossEntropy {
     }
 
     /** dlogits[row,:] += (probs[row,:] − onehot(target)) / BT: the gradient of the mean loss. */
-    public static void backward(float[] dlogits, int dlogitsOff,   // (BT, V)
-                                float[] probs, int probsOff,       // (BT, V)
-                                int[] targets, int tgtOff,         // (BT)
-                                int BT, int V, int row) {
+    @Kernel("crossentropy_backward")
+    public static void backward(@ReadWrite float[] dlogits, int dlogitsOff,   // (BT, V)
+                                @Read float[] probs, int probsOff,       // (BT, V)
+                                @Read int[] targets, int tgtOff,         // (BT)
+                                int BT, int V, @Index int row) {
         float scale = 1.0f / BT;
         int target = targets[tgtOff + row];
         int g = dlogitsOff + row * V;
@@ -49,9 +57,10 @@ public final class CrossEntropy {
     }
 
     /** Extent 1 (index 0): out[0] = mean of losses[0..n), summed in a fixed order so it is deterministic. */
-    public static void mean(float[] out, int outOff,        // (1)
-                            float[] losses, int lossOff,    // (n)
-                            int n, int index) {
+    @Kernel("mean_loss")
+    public static void mean(@Write float[] out, int outOff,        // (1)
+                            @Read float[] losses, int lossOff,    // (n)
+                            int n, @Index int index) {
         double sum = 0.0;
         for (int i = 0; i < n; i++) {
             sum += losses[lossOff + i];

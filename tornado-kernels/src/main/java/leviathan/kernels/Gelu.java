@@ -1,5 +1,11 @@
 package leviathan.kernels;
 
+import leviathan.kernels.annotation.Index;
+import leviathan.kernels.annotation.Kernel;
+import leviathan.kernels.annotation.Read;
+import leviathan.kernels.annotation.ReadWrite;
+import leviathan.kernels.annotation.Write;
+
 /** GELU, the tanh approximation used by GPT-2. Elementwise. */
 public final class Gelu {
     private Gelu() {}
@@ -15,19 +21,21 @@ public final class Gelu {
         return 1.0f - 2.0f / ((float) Math.exp(2.0f * u) + 1.0f);
     }
 
-    public static void forward(float[] out, int outOff,   // (N)
-                               float[] inp, int inpOff,   // (N)
-                               int i) {
+    @Kernel("gelu_forward")
+    public static void forward(@Write float[] out, int outOff,   // (N)
+                               @Read float[] inp, int inpOff,   // (N)
+                               @Index int i) {
         float x = inp[inpOff + i];
         float u = SQRT_2_OVER_PI * (x + CUBE * x * x * x);
         out[outOff + i] = 0.5f * x * (1.0f + tanh(u));
     }
 
     /** dinp[i] += gelu'(inp[i])·dout[i], or = when accumulate is 0 (the gradient's first writer, see {@link Matmul#backwardInput}). */
-    public static void backward(float[] dinp, int dinpOff,   // (N)
-                                float[] inp, int inpOff,     // (N)
-                                float[] dout, int doutOff,   // (N)
-                                int accumulate, int i) {
+    @Kernel("gelu_backward")
+    public static void backward(@ReadWrite float[] dinp, int dinpOff,   // (N)
+                                @Read float[] inp, int inpOff,     // (N)
+                                @Read float[] dout, int doutOff,   // (N)
+                                int accumulate, @Index int i) {
         float x = inp[inpOff + i];
         float u = SQRT_2_OVER_PI * (x + CUBE * x * x * x);
         float th = tanh(u);

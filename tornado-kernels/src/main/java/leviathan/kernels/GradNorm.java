@@ -1,5 +1,11 @@
 package leviathan.kernels;
 
+import leviathan.kernels.annotation.Index;
+import leviathan.kernels.annotation.Kernel;
+import leviathan.kernels.annotation.Read;
+import leviathan.kernels.annotation.ReadWrite;
+import leviathan.kernels.annotation.Write;
+
 /**
  * Global gradient norm and clipping by norm (SPEC 3), in two deterministic passes: fixed blocks of
  * squares, then one call that sums the blocks in order and writes the clipping scale.
@@ -8,9 +14,10 @@ public final class GradNorm {
     private GradNorm() {}
 
     /** partials[block] = Σ grads[i]² over elements block·blockSize … min(n, (block+1)·blockSize) − 1. */
-    public static void partialSquares(float[] partials, int partOff,   // (nBlocks)
-                                      float[] grads, int gradOff,      // (n)
-                                      int n, int blockSize, int block) {
+    @Kernel("gradnorm_partial")
+    public static void partialSquares(@Write float[] partials, int partOff,   // (nBlocks)
+                                      @Read float[] grads, int gradOff,      // (n)
+                                      int n, int blockSize, @Index int block) {
         int start = block * blockSize;
         int end = Math.min(n, start + blockSize);
         double acc = 0.0;
@@ -22,9 +29,10 @@ public final class GradNorm {
     }
 
     /** Extent 1 (index 0): norm = sqrt(Σ partials); scale = maxNorm / norm when norm exceeds maxNorm, else 1. */
-    public static void clipScale(float[] scalars, int sOff,        // (StepScalars.SIZE)
-                                 float[] partials, int partOff,    // (nBlocks)
-                                 int nBlocks, float maxNorm, int index) {
+    @Kernel("gradnorm_clip")
+    public static void clipScale(@ReadWrite float[] scalars, int sOff,        // (StepScalars.SIZE)
+                                 @Read float[] partials, int partOff,    // (nBlocks)
+                                 int nBlocks, float maxNorm, @Index int index) {
         double sum = 0.0;
         for (int b = 0; b < nBlocks; b++) {
             sum += partials[partOff + b];

@@ -1,5 +1,11 @@
 package leviathan.kernels;
 
+import leviathan.kernels.annotation.Index;
+import leviathan.kernels.annotation.Kernel;
+import leviathan.kernels.annotation.Read;
+import leviathan.kernels.annotation.ReadWrite;
+import leviathan.kernels.annotation.Write;
+
 /** LayerNorm over the channels of each row, ε = 1e-5, learned scale and shift (SPEC 1). */
 public final class LayerNorm {
     private LayerNorm() {}
@@ -7,13 +13,14 @@ public final class LayerNorm {
     public static final float EPS = 1e-5f;
 
     /** One call per row. Saves the row's mean and 1/std for the backward pass. */
-    public static void forward(float[] out, int outOff,     // (N, C)
-                               float[] mean, int meanOff,   // (N)
-                               float[] rstd, int rstdOff,   // (N)
-                               float[] inp, int inpOff,     // (N, C)
-                               float[] weight, int wOff,    // (C)
-                               float[] bias, int bOff,      // (C)
-                               int C, int row) {
+    @Kernel("layernorm_forward")
+    public static void forward(@Write float[] out, int outOff,     // (N, C)
+                               @Write float[] mean, int meanOff,   // (N)
+                               @Write float[] rstd, int rstdOff,   // (N)
+                               @Read float[] inp, int inpOff,     // (N, C)
+                               @Read float[] weight, int wOff,    // (C)
+                               @Read float[] bias, int bOff,      // (C)
+                               int C, @Index int row) {
         int x = inpOff + row * C;
         float m = 0f;
         for (int c = 0; c < C; c++) {
@@ -36,13 +43,14 @@ public final class LayerNorm {
     }
 
     /** dinp[row,:] += ∂loss/∂inp for one row. */
-    public static void backwardInput(float[] dinp, int dinpOff,   // (N, C)
-                                     float[] dout, int doutOff,   // (N, C)
-                                     float[] inp, int inpOff,     // (N, C)
-                                     float[] weight, int wOff,    // (C)
-                                     float[] mean, int meanOff,   // (N)
-                                     float[] rstd, int rstdOff,   // (N)
-                                     int C, int row) {
+    @Kernel("layernorm_backward_input")
+    public static void backwardInput(@ReadWrite float[] dinp, int dinpOff,   // (N, C)
+                                     @Read float[] dout, int doutOff,   // (N, C)
+                                     @Read float[] inp, int inpOff,     // (N, C)
+                                     @Read float[] weight, int wOff,    // (C)
+                                     @Read float[] mean, int meanOff,   // (N)
+                                     @Read float[] rstd, int rstdOff,   // (N)
+                                     int C, @Index int row) {
         int x = inpOff + row * C;
         int g = doutOff + row * C;
         float m = mean[meanOff + row];
@@ -67,13 +75,14 @@ public final class LayerNorm {
     }
 
     /** dweight[c] += Σ_rows dout·norm, dbias[c] += Σ_rows dout. One call per channel c. */
-    public static void backwardParams(float[] dweight, int dwOff,   // (C)
-                                      float[] dbias, int dbOff,     // (C)
-                                      float[] dout, int doutOff,    // (N, C)
-                                      float[] inp, int inpOff,      // (N, C)
-                                      float[] mean, int meanOff,    // (N)
-                                      float[] rstd, int rstdOff,    // (N)
-                                      int N, int C, int c) {
+    @Kernel("layernorm_backward_params")
+    public static void backwardParams(@ReadWrite float[] dweight, int dwOff,   // (C)
+                                      @ReadWrite float[] dbias, int dbOff,     // (C)
+                                      @Read float[] dout, int doutOff,    // (N, C)
+                                      @Read float[] inp, int inpOff,      // (N, C)
+                                      @Read float[] mean, int meanOff,    // (N)
+                                      @Read float[] rstd, int rstdOff,    // (N)
+                                      int N, int C, @Index int c) {
         float dw = 0f;
         float db = 0f;
         for (int row = 0; row < N; row++) {

@@ -1,5 +1,11 @@
 package leviathan.kernels;
 
+import leviathan.kernels.annotation.Index;
+import leviathan.kernels.annotation.Kernel;
+import leviathan.kernels.annotation.Read;
+import leviathan.kernels.annotation.ReadWrite;
+import leviathan.kernels.annotation.Write;
+
 /**
  * Leviathan's correlation score (SPEC 2.2), causal form:
  * <pre>
@@ -22,9 +28,10 @@ public final class Leviathan {
     private Leviathan() {}
 
     /** Row i of the base map: A[i, j] = q_i·k_j/√D for j ≤ i (the same arithmetic as {@link Attention#forward}). */
-    public static void baseScores(float[] base, int baseOff,   // (B, H, T, T)
-                                  float[] qkv, int qkvOff,     // (B, T, 3C)
-                                  int T, int C, int H, int index) {
+    @Kernel("leviathan_base_scores")
+    public static void baseScores(@Write float[] base, int baseOff,   // (B, H, T, T)
+                                  @Read float[] qkv, int qkvOff,     // (B, T, 3C)
+                                  int T, int C, int H, @Index int index) {
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int i = Attention.timeOf(index, T);
@@ -46,10 +53,11 @@ public final class Leviathan {
      * Row i of the correlated scores: S[i, j] = Σ_{τ ≤ min(L−1, j)} g[h, τ]·A[i−τ, j−τ] for j ≤ i.
      * The sum starts from g_0·A_ij, so with g = (1, 0, …, 0) S equals A bit for bit.
      */
-    public static void lagCorrelate(float[] preatt, int preOff,   // (B, H, T, T)
-                                    float[] base, int baseOff,    // (B, H, T, T)
-                                    float[] lag, int lagOff,      // (H, L)
-                                    int T, int H, int L, int index) {
+    @Kernel("leviathan_lag_correlate")
+    public static void lagCorrelate(@Write float[] preatt, int preOff,   // (B, H, T, T)
+                                    @Read float[] base, int baseOff,    // (B, H, T, T)
+                                    @Read float[] lag, int lagOff,      // (H, L)
+                                    int T, int H, int L, @Index int index) {
         int h = Attention.headOf(index, H, T);
         int i = Attention.timeOf(index, T);
         int g = lagOff + h * L;
@@ -65,11 +73,12 @@ public final class Leviathan {
     }
 
     /** Row i: P[i, :] = masked softmax of S[i, :], and o_i = Σ_j P_ij v_j into head h's columns of {@code out}. */
-    public static void softmaxValues(float[] out, int outOff,       // (B, T, C)
-                                     float[] att, int attOff,       // (B, H, T, T)
-                                     float[] preatt, int preOff,    // (B, H, T, T)
-                                     float[] qkv, int qkvOff,       // (B, T, 3C)
-                                     int T, int C, int H, int index) {
+    @Kernel("leviathan_softmax_values")
+    public static void softmaxValues(@Write float[] out, int outOff,       // (B, T, C)
+                                     @Write float[] att, int attOff,       // (B, H, T, T)
+                                     @Read float[] preatt, int preOff,    // (B, H, T, T)
+                                     @Read float[] qkv, int qkvOff,       // (B, T, 3C)
+                                     int T, int C, int H, @Index int index) {
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int i = Attention.timeOf(index, T);
@@ -87,11 +96,12 @@ public final class Leviathan {
     /**
      * Row i: dS[i, :] = softmax-backward(dout_i·vᵀ). Writes (=) the scratch {@code dpreatt}.
      */
-    public static void scoresBackward(float[] dpreatt, int dpreOff,   // (B, H, T, T)
-                                      float[] dout, int doutOff,      // (B, T, C)
-                                      float[] qkv, int qkvOff,        // (B, T, 3C)
-                                      float[] att, int attOff,        // (B, H, T, T)
-                                      int T, int C, int H, int index) {
+    @Kernel("leviathan_scores_backward")
+    public static void scoresBackward(@Write float[] dpreatt, int dpreOff,   // (B, H, T, T)
+                                      @Read float[] dout, int doutOff,      // (B, T, C)
+                                      @Read float[] qkv, int qkvOff,        // (B, T, 3C)
+                                      @Read float[] att, int attOff,        // (B, H, T, T)
+                                      int T, int C, int H, @Index int index) {
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int i = Attention.timeOf(index, T);
@@ -107,10 +117,11 @@ public final class Leviathan {
      * (the adjoint of {@link #lagCorrelate}: an anti-causal correlation along each diagonal).
      * Writes (=) the scratch {@code dbase}.
      */
-    public static void lagCorrelateBackward(float[] dbase, int dbaseOff,   // (B, H, T, T)
-                                            float[] dpreatt, int dpreOff,  // (B, H, T, T)
-                                            float[] lag, int lagOff,       // (H, L)
-                                            int T, int H, int L, int index) {
+    @Kernel("leviathan_lag_correlate_backward")
+    public static void lagCorrelateBackward(@Write float[] dbase, int dbaseOff,   // (B, H, T, T)
+                                            @Read float[] dpreatt, int dpreOff,  // (B, H, T, T)
+                                            @Read float[] lag, int lagOff,       // (H, L)
+                                            int T, int H, int L, @Index int index) {
         int h = Attention.headOf(index, H, T);
         int a = Attention.timeOf(index, T);
         int g = lagOff + h * L;
@@ -129,10 +140,11 @@ public final class Leviathan {
      * Lag-weight gradient, index h·L + τ: dg[h, τ] += Σ_b Σ_{i ≥ τ} Σ_{τ ≤ j ≤ i} dS[b,h,i,j]·A[b,h,i−τ,j−τ],
      * summed in the fixed order b, i, j.
      */
-    public static void lagWeightBackward(float[] dlag, int dlagOff,       // (H, L)
-                                         float[] dpreatt, int dpreOff,    // (B, H, T, T)
-                                         float[] base, int baseOff,       // (B, H, T, T)
-                                         int B, int T, int H, int L, int index) {
+    @Kernel("leviathan_lag_weight_backward")
+    public static void lagWeightBackward(@ReadWrite float[] dlag, int dlagOff,       // (H, L)
+                                         @Read float[] dpreatt, int dpreOff,    // (B, H, T, T)
+                                         @Read float[] base, int baseOff,       // (B, H, T, T)
+                                         int B, int T, int H, int L, @Index int index) {
         int h = index / L;
         int tau = index % L;
         int shift = tau * (T + 1);
@@ -150,10 +162,11 @@ public final class Leviathan {
     }
 
     /** Row i: dq_i += Σ_{j ≤ i} dA[i, j]·k_j/√D (the query half of the attention backward, from dA). */
-    public static void queryBackward(float[] dqkv, int dqkvOff,     // (B, T, 3C)
-                                     float[] dbase, int dbaseOff,   // (B, H, T, T)
-                                     float[] qkv, int qkvOff,       // (B, T, 3C)
-                                     int T, int C, int H, int index) {
+    @Kernel("leviathan_query_backward")
+    public static void queryBackward(@ReadWrite float[] dqkv, int dqkvOff,     // (B, T, 3C)
+                                     @Read float[] dbase, int dbaseOff,   // (B, H, T, T)
+                                     @Read float[] qkv, int qkvOff,       // (B, T, 3C)
+                                     int T, int C, int H, @Index int index) {
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int i = Attention.timeOf(index, T);

@@ -1,5 +1,11 @@
 package leviathan.kernels;
 
+import leviathan.kernels.annotation.Index;
+import leviathan.kernels.annotation.Kernel;
+import leviathan.kernels.annotation.Read;
+import leviathan.kernels.annotation.ReadWrite;
+import leviathan.kernels.annotation.Write;
+
 /**
  * The Leviathan notebook's score, reproduced (SPEC 2.2, {@code leviathan-same}; NOT causal): per
  * batch row and head, {@code Cmat = scipy.signal.correlate2d(Q, K, mode='same')} (T×D), then
@@ -32,9 +38,10 @@ public final class LeviathanSame {
      * cqkv[b, t, col] = Cmat_h[t, col − h·D]; the K and V entries of the element are carried over
      * unchanged, so cqkv = [Cmat | K | V] has qkv's layout.
      */
-    public static void correlateForward(float[] cqkv, int cqkvOff,   // (B, T, 3C)
-                                        float[] qkv, int qkvOff,     // (B, T, 3C)
-                                        int T, int C, int H, int index) {
+    @Kernel("leviathan_same_correlate")
+    public static void correlateForward(@Write float[] cqkv, int cqkvOff,   // (B, T, 3C)
+                                        @Read float[] qkv, int qkvOff,     // (B, T, 3C)
+                                        int T, int C, int H, @Index int index) {
         int b = index / (T * C);
         int i = (index / C) % T;
         int col = index % C;
@@ -69,10 +76,11 @@ public final class LeviathanSame {
      * </pre>
      * where dcqkv = [dCmat | dK from the scores | dV] comes from the attention backward over cqkv.
      */
-    public static void correlateBackward(float[] dqkv, int dqkvOff,     // (B, T, 3C)
-                                         float[] dcqkv, int dcqkvOff,   // (B, T, 3C)
-                                         float[] qkv, int qkvOff,       // (B, T, 3C)
-                                         int T, int C, int H, int index) {
+    @Kernel("leviathan_same_correlate_backward")
+    public static void correlateBackward(@ReadWrite float[] dqkv, int dqkvOff,     // (B, T, 3C)
+                                         @Read float[] dcqkv, int dcqkvOff,   // (B, T, 3C)
+                                         @Read float[] qkv, int qkvOff,       // (B, T, 3C)
+                                         int T, int C, int H, @Index int index) {
         int b = index / (T * C);
         int t = (index / C) % T;
         int col = index % C;

@@ -1,5 +1,11 @@
 package leviathan.kernels;
 
+import leviathan.kernels.annotation.Index;
+import leviathan.kernels.annotation.Kernel;
+import leviathan.kernels.annotation.Read;
+import leviathan.kernels.annotation.ReadWrite;
+import leviathan.kernels.annotation.Write;
+
 /**
  * Longformer attention (SPEC 2.4): causal sliding window with per-head dilation plus global
  * tokens, over the fused {@code qkv} buffer (B, T, 3C) laid out as in {@link Attention}.
@@ -54,12 +60,13 @@ public final class Longformer {
     }
 
     /** Banded scores, masked softmax and the weighted sum of values for one query row. */
-    public static void forward(float[] out, int outOff,              // (B, T, C)
-                               float[] preatt, int preattOff,        // (B, H, T, G+W)
-                               float[] att, int attOff,              // (B, H, T, G+W)
-                               float[] qkv, int qkvOff,              // (B, T, 3C)
-                               int[] dilation, int dilationOff,      // (H)
-                               int T, int C, int H, int W, int G, int index) {
+    @Kernel("longformer_forward")
+    public static void forward(@Write float[] out, int outOff,              // (B, T, C)
+                               @Write float[] preatt, int preattOff,        // (B, H, T, G+W)
+                               @Write float[] att, int attOff,              // (B, H, T, G+W)
+                               @Read float[] qkv, int qkvOff,              // (B, T, 3C)
+                               @Read int[] dilation, int dilationOff,      // (H)
+                               int T, int C, int H, int W, int G, @Index int index) {
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int i = Attention.timeOf(index, T);
@@ -102,13 +109,14 @@ public final class Longformer {
      * dq[i] += Σ_s dpreatt[s]·k_{key(s)}/√D. Writes (=) the scratch row of {@code dpreatt};
      * accumulates into the Q part of {@code dqkv}.
      */
-    public static void backwardQuery(float[] dqkv, int dqkvOff,           // (B, T, 3C)
-                                     float[] dpreatt, int dpreOff,        // (B, H, T, G+W)
-                                     float[] dout, int doutOff,           // (B, T, C)
-                                     float[] qkv, int qkvOff,             // (B, T, 3C)
-                                     float[] att, int attOff,             // (B, H, T, G+W)
-                                     int[] dilation, int dilationOff,     // (H)
-                                     int T, int C, int H, int W, int G, int index) {
+    @Kernel("longformer_backward_query")
+    public static void backwardQuery(@ReadWrite float[] dqkv, int dqkvOff,           // (B, T, 3C)
+                                     @Write float[] dpreatt, int dpreOff,        // (B, H, T, G+W)
+                                     @Read float[] dout, int doutOff,           // (B, T, C)
+                                     @Read float[] qkv, int qkvOff,             // (B, T, 3C)
+                                     @Read float[] att, int attOff,             // (B, H, T, G+W)
+                                     @Read int[] dilation, int dilationOff,     // (H)
+                                     int T, int C, int H, int W, int G, @Index int index) {
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int i = Attention.timeOf(index, T);
@@ -146,13 +154,14 @@ public final class Longformer {
      * of every query i ≥ j; any other key by the window slot of queries i = j + d·t (t < W, i < T).
      * Global queries never see a non-global key. The index is ((b·H)+h)·T + j.
      */
-    public static void backwardKeyValue(float[] dqkv, int dqkvOff,           // (B, T, 3C)
-                                        float[] dpreatt, int dpreOff,        // (B, H, T, G+W)
-                                        float[] dout, int doutOff,           // (B, T, C)
-                                        float[] qkv, int qkvOff,             // (B, T, 3C)
-                                        float[] att, int attOff,             // (B, H, T, G+W)
-                                        int[] dilation, int dilationOff,     // (H)
-                                        int T, int C, int H, int W, int G, int index) {
+    @Kernel("longformer_backward_key_value")
+    public static void backwardKeyValue(@ReadWrite float[] dqkv, int dqkvOff,           // (B, T, 3C)
+                                        @Read float[] dpreatt, int dpreOff,        // (B, H, T, G+W)
+                                        @Read float[] dout, int doutOff,           // (B, T, C)
+                                        @Read float[] qkv, int qkvOff,             // (B, T, 3C)
+                                        @Read float[] att, int attOff,             // (B, H, T, G+W)
+                                        @Read int[] dilation, int dilationOff,     // (H)
+                                        int T, int C, int H, int W, int G, @Index int index) {
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int j = Attention.timeOf(index, T);

@@ -1,5 +1,11 @@
 package leviathan.kernels;
 
+import leviathan.kernels.annotation.Index;
+import leviathan.kernels.annotation.Kernel;
+import leviathan.kernels.annotation.Read;
+import leviathan.kernels.annotation.ReadWrite;
+import leviathan.kernels.annotation.Write;
+
 /**
  * Matmul with bias, {@code out = inp · weightᵀ + bias}, with llm.c's in-memory layout: a weight
  * is (OC, C), one contiguous row per output channel, so every body is a dot product over
@@ -13,11 +19,12 @@ public final class Matmul {
     private Matmul() {}
 
     /** out[r,o] = bias[o] + Σ_c inp[r,c]·weight[o,c]. One call per element (r, o); no bias when biasOff < 0. */
-    public static void forward(float[] out, int outOff,      // (BT, OC)
-                               float[] inp, int inpOff,      // (BT, C)
-                               float[] weight, int wOff,     // (OC, C)
-                               float[] bias, int bOff,       // (OC), unused when bOff < 0
-                               int C, int OC, int r, int o) {
+    @Kernel("matmul_forward")
+    public static void forward(@Write float[] out, int outOff,      // (BT, OC)
+                               @Read float[] inp, int inpOff,      // (BT, C)
+                               @Read float[] weight, int wOff,     // (OC, C)
+                               @Read(optional = true) float[] bias, int bOff,       // (OC), unused when bOff < 0
+                               int C, int OC, @Index int r, @Index int o) {
         float acc = bOff < 0 ? 0f : bias[bOff + o];
         int x = inpOff + r * C;
         int w = wOff + o * C;
@@ -31,10 +38,11 @@ public final class Matmul {
      * dinp[r,c] += Σ_o dout[r,o]·weight[o,c], or = when accumulate is 0: the first stage to write
      * a gradient may overwrite it, which spares zeroing it first. One call per element (r, c).
      */
-    public static void backwardInput(float[] dinp, int dinpOff,   // (BT, C)
-                                     float[] dout, int doutOff,   // (BT, OC)
-                                     float[] weight, int wOff,    // (OC, C)
-                                     int C, int OC, int accumulate, int r, int c) {
+    @Kernel("matmul_backward_input")
+    public static void backwardInput(@ReadWrite float[] dinp, int dinpOff,   // (BT, C)
+                                     @Read float[] dout, int doutOff,   // (BT, OC)
+                                     @Read float[] weight, int wOff,    // (OC, C)
+                                     int C, int OC, int accumulate, @Index int r, @Index int c) {
         float acc = 0f;
         int g = doutOff + r * OC;
         for (int o = 0; o < OC; o++) {
@@ -45,10 +53,11 @@ public final class Matmul {
     }
 
     /** dweight[o,c] += Σ_r dout[r,o]·inp[r,c]. One call per element (o, c). */
-    public static void backwardWeight(float[] dweight, int dwOff,   // (OC, C)
-                                      float[] dout, int doutOff,    // (BT, OC)
-                                      float[] inp, int inpOff,      // (BT, C)
-                                      int BT, int C, int OC, int o, int c) {
+    @Kernel("matmul_backward_weight")
+    public static void backwardWeight(@ReadWrite float[] dweight, int dwOff,   // (OC, C)
+                                      @Read float[] dout, int doutOff,    // (BT, OC)
+                                      @Read float[] inp, int inpOff,      // (BT, C)
+                                      int BT, int C, int OC, @Index int o, @Index int c) {
         float acc = 0f;
         for (int r = 0; r < BT; r++) {
             acc += dout[doutOff + r * OC + o] * inp[inpOff + r * C + c];
@@ -57,9 +66,10 @@ public final class Matmul {
     }
 
     /** dbias[o] += Σ_r dout[r,o]. One call per output channel o. */
-    public static void backwardBias(float[] dbias, int dbOff,     // (OC)
-                                    float[] dout, int doutOff,    // (BT, OC)
-                                    int BT, int OC, int o) {
+    @Kernel("matmul_backward_bias")
+    public static void backwardBias(@ReadWrite float[] dbias, int dbOff,     // (OC)
+                                    @Read float[] dout, int doutOff,    // (BT, OC)
+                                    int BT, int OC, @Index int o) {
         float acc = 0f;
         for (int r = 0; r < BT; r++) {
             acc += dout[doutOff + r * OC + o];

@@ -1,5 +1,11 @@
 package leviathan.kernels;
 
+import leviathan.kernels.annotation.Index;
+import leviathan.kernels.annotation.Kernel;
+import leviathan.kernels.annotation.Read;
+import leviathan.kernels.annotation.ReadWrite;
+import leviathan.kernels.annotation.Write;
+
 /**
  * Performer (FAVOR+) attention with positive random features (SPEC 2.3), causal, in linear time,
  * and the two softmax-kernel feature maps of the approximation study.
@@ -151,12 +157,13 @@ public final class Performer {
      * ln 2, written to keyMax).
      * Two passes over the keys: projections first (written into phiK), then exponentiation in place.
      */
-    public static void features(float[] phiQ, int phiQOff,          // (B, H, T, m)
-                                float[] phiK, int phiKOff,          // (B, H, T, m)
-                                float[] keyMax, int keyMaxOff,      // (B, H)
-                                float[] qkv, int qkvOff,            // (B, T, 3C)
-                                float[] omega, int omegaOff,        // (H, m, D)
-                                int T, int C, int H, int m, int index) {
+    @Kernel("performer_features")
+    public static void features(@Write float[] phiQ, int phiQOff,          // (B, H, T, m)
+                                @Write float[] phiK, int phiKOff,          // (B, H, T, m)
+                                @Write float[] keyMax, int keyMaxOff,      // (B, H)
+                                @Read float[] qkv, int qkvOff,            // (B, T, 3C)
+                                @Read float[] omega, int omegaOff,        // (H, m, D)
+                                int T, int C, int H, int m, @Index int index) {
         int b = index / H;
         int h = index % H;
         int D = C / H;
@@ -214,14 +221,15 @@ public final class Performer {
      * o_t = ñ_t[0..D) / den_t. Writes (=) the numerator rows [ñ_t[0..D), den_t], the head's columns
      * of out, and the running sum (scratch, left holding the totals).
      */
-    public static void scan(float[] out, int outOff,                // (B, T, C)
-                            float[] numerator, int numOff,          // (B, H, T, D+1)
-                            float[] state, int stateOff,            // (B, H, m, D+1)
-                            float[] phiQ, int phiQOff,              // (B, H, T, m)
-                            float[] phiK, int phiKOff,              // (B, H, T, m)
-                            float[] keyMax, int keyMaxOff,          // (B, H)
-                            float[] qkv, int qkvOff,                // (B, T, 3C)
-                            int T, int C, int H, int m, int index) {
+    @Kernel("performer_scan")
+    public static void scan(@Write float[] out, int outOff,                // (B, T, C)
+                            @Write float[] numerator, int numOff,          // (B, H, T, D+1)
+                            @Write float[] state, int stateOff,            // (B, H, m, D+1)
+                            @Read float[] phiQ, int phiQOff,              // (B, H, T, m)
+                            @Read float[] phiK, int phiKOff,              // (B, H, T, m)
+                            @Read float[] keyMax, int keyMaxOff,          // (B, H)
+                            @Read float[] qkv, int qkvOff,                // (B, T, 3C)
+                            int T, int C, int H, int m, @Index int index) {
         int b = index / H;
         int h = index % H;
         int D = C / H;
@@ -268,11 +276,12 @@ public final class Performer {
     // ---------------------------------------------------------------- mixer backward
 
     /** For one (b, h, t) row: dñ[0..D) += g/den, dñ[D] += −(g·o)/den, with g = dout and o = out. */
-    public static void outputGrad(float[] dnumerator, int dnumOff,   // (B, H, T, D+1)
-                                  float[] dout, int doutOff,         // (B, T, C)
-                                  float[] out, int outOff,           // (B, T, C)
-                                  float[] numerator, int numOff,     // (B, H, T, D+1)
-                                  int T, int C, int H, int index) {
+    @Kernel("performer_output_grad")
+    public static void outputGrad(@ReadWrite float[] dnumerator, int dnumOff,   // (B, H, T, D+1)
+                                  @Read float[] dout, int doutOff,         // (B, T, C)
+                                  @Read float[] out, int outOff,           // (B, T, C)
+                                  @Read float[] numerator, int numOff,     // (B, H, T, D+1)
+                                  int T, int C, int H, @Index int index) {
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int t = Attention.timeOf(index, T);
@@ -294,12 +303,13 @@ public final class Performer {
      * Forward scan of one (b, h) for the queries: dφ(q_t) += S̃_t dñ_t, recomputing the prefix sums
      * S̃_t in {@code state} (scratch, written with =).
      */
-    public static void backwardQuery(float[] dphiQ, int dphiQOff,          // (B, H, T, m)
-                                     float[] state, int stateOff,          // (B, H, m, D+1)
-                                     float[] dnumerator, int dnumOff,      // (B, H, T, D+1)
-                                     float[] phiK, int phiKOff,            // (B, H, T, m)
-                                     float[] qkv, int qkvOff,              // (B, T, 3C)
-                                     int T, int C, int H, int m, int index) {
+    @Kernel("performer_backward_query")
+    public static void backwardQuery(@ReadWrite float[] dphiQ, int dphiQOff,          // (B, H, T, m)
+                                     @Write float[] state, int stateOff,          // (B, H, m, D+1)
+                                     @Read float[] dnumerator, int dnumOff,      // (B, H, T, D+1)
+                                     @Read float[] phiK, int phiKOff,            // (B, H, T, m)
+                                     @Read float[] qkv, int qkvOff,              // (B, T, 3C)
+                                     int T, int C, int H, int m, @Index int index) {
         int b = index / H;
         int h = index % H;
         int D = C / H;
@@ -325,14 +335,15 @@ public final class Performer {
      * Reverse scan of one (b, h) for keys and values: Ũ += φ(q_t) dñ_tᵀ (suffix sum, in
      * {@code state}, scratch), then dφ(k_t) += Ũ ṽ_t and dv_t += Ũ[:, 0..D)ᵀ φ(k_t).
      */
-    public static void backwardKeyValue(float[] dqkv, int dqkvOff,             // (B, T, 3C)
-                                        float[] dphiK, int dphiKOff,           // (B, H, T, m)
-                                        float[] state, int stateOff,           // (B, H, m, D+1)
-                                        float[] dnumerator, int dnumOff,       // (B, H, T, D+1)
-                                        float[] phiQ, int phiQOff,             // (B, H, T, m)
-                                        float[] phiK, int phiKOff,             // (B, H, T, m)
-                                        float[] qkv, int qkvOff,               // (B, T, 3C)
-                                        int T, int C, int H, int m, int index) {
+    @Kernel("performer_backward_key_value")
+    public static void backwardKeyValue(@ReadWrite float[] dqkv, int dqkvOff,             // (B, T, 3C)
+                                        @ReadWrite float[] dphiK, int dphiKOff,           // (B, H, T, m)
+                                        @Write float[] state, int stateOff,           // (B, H, m, D+1)
+                                        @Read float[] dnumerator, int dnumOff,       // (B, H, T, D+1)
+                                        @Read float[] phiQ, int phiQOff,             // (B, H, T, m)
+                                        @Read float[] phiK, int phiKOff,             // (B, H, T, m)
+                                        @Read float[] qkv, int qkvOff,               // (B, T, 3C)
+                                        int T, int C, int H, int m, @Index int index) {
         int b = index / H;
         int h = index % H;
         int D = C / H;
@@ -370,14 +381,15 @@ public final class Performer {
     }
 
     /** For one (b, h, t): dq_t and dk_t from dφ(q_t) and dφ(k_t) through the feature map (c constant). */
-    public static void backwardFeatures(float[] dqkv, int dqkvOff,          // (B, T, 3C)
-                                        float[] dphiQ, int dphiQOff,        // (B, H, T, m)
-                                        float[] dphiK, int dphiKOff,        // (B, H, T, m)
-                                        float[] phiQ, int phiQOff,          // (B, H, T, m)
-                                        float[] phiK, int phiKOff,          // (B, H, T, m)
-                                        float[] qkv, int qkvOff,            // (B, T, 3C)
-                                        float[] omega, int omegaOff,        // (H, m, D)
-                                        int T, int C, int H, int m, int index) {
+    @Kernel("performer_backward_features")
+    public static void backwardFeatures(@ReadWrite float[] dqkv, int dqkvOff,          // (B, T, 3C)
+                                        @Read float[] dphiQ, int dphiQOff,        // (B, H, T, m)
+                                        @Read float[] dphiK, int dphiKOff,        // (B, H, T, m)
+                                        @Read float[] phiQ, int phiQOff,          // (B, H, T, m)
+                                        @Read float[] phiK, int phiKOff,          // (B, H, T, m)
+                                        @Read float[] qkv, int qkvOff,            // (B, T, 3C)
+                                        @Read float[] omega, int omegaOff,        // (H, m, D)
+                                        int T, int C, int H, int m, @Index int index) {
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int t = Attention.timeOf(index, T);

@@ -1,5 +1,11 @@
 package leviathan.kernels;
 
+import leviathan.kernels.annotation.Index;
+import leviathan.kernels.annotation.Kernel;
+import leviathan.kernels.annotation.Read;
+import leviathan.kernels.annotation.ReadWrite;
+import leviathan.kernels.annotation.Write;
+
 /**
  * Synthesizer attention (SPEC 2.5): the attention logits are not a query-key product but a row
  * read from a logit buffer; {@code P = softmax_{j≤i}(logits row)}, {@code o_i = Σ_j P_ij v_j}.
@@ -20,28 +26,31 @@ public final class Synthesizer {
     private Synthesizer() {}
 
     /** out[i] = max(inp[i], 0). */
-    public static void reluForward(float[] out, int outOff,   // (N)
-                                   float[] inp, int inpOff,   // (N)
-                                   int i) {
+    @Kernel("relu_forward")
+    public static void reluForward(@Write float[] out, int outOff,   // (N)
+                                   @Read float[] inp, int inpOff,   // (N)
+                                   @Index int i) {
         out[outOff + i] = Math.max(inp[inpOff + i], 0f);
     }
 
     /** dinp[i] += dout[i] where inp[i] > 0 (the subgradient at 0 is taken as 0). */
-    public static void reluBackward(float[] dinp, int dinpOff,   // (N)
-                                    float[] inp, int inpOff,     // (N)
-                                    float[] dout, int doutOff,   // (N)
-                                    int i) {
+    @Kernel("relu_backward")
+    public static void reluBackward(@ReadWrite float[] dinp, int dinpOff,   // (N)
+                                    @Read float[] inp, int inpOff,     // (N)
+                                    @Read float[] dout, int doutOff,   // (N)
+                                    @Index int i) {
         if (inp[inpOff + i] > 0f) {
             dinp[dinpOff + i] += dout[doutOff + i];
         }
     }
 
     /** For one (b, h, i) row: att = softmax of logits[0..i], out = Σ_j att_j·v_j. */
-    public static void forward(float[] out, int outOff,         // (B, T, C)
-                               float[] att, int attOff,         // (B, H, T, T)
-                               float[] logits, int logitsOff,   // dense (B, T, H·Tmax) or random (H, Tmax, Tmax)
-                               float[] v, int vOff,             // (B, T, C)
-                               int T, int C, int H, int strideB, int strideH, int strideT, int index) {
+    @Kernel("synthesizer_forward")
+    public static void forward(@Write float[] out, int outOff,         // (B, T, C)
+                               @Write float[] att, int attOff,         // (B, H, T, T)
+                               @Read float[] logits, int logitsOff,   // dense (B, T, H·Tmax) or random (H, Tmax, Tmax)
+                               @Read float[] v, int vOff,             // (B, T, C)
+                               int T, int C, int H, int strideB, int strideH, int strideT, @Index int index) {
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int i = Attention.timeOf(index, T);
@@ -61,12 +70,13 @@ public final class Synthesizer {
      * and 0 for i < j < rowLength (masked logits do not reach the output). Writes (=): the row is
      * a scratch owned by this index, summed into parameters by the stage after it.
      */
-    public static void backwardLogits(float[] dlogits, int dlogitsOff,   // dense (B, T, H·Tmax) or scratch (B, H, T, T)
-                                      float[] dout, int doutOff,         // (B, T, C)
-                                      float[] v, int vOff,               // (B, T, C)
-                                      float[] att, int attOff,           // (B, H, T, T)
+    @Kernel("synthesizer_backward_logits")
+    public static void backwardLogits(@Write float[] dlogits, int dlogitsOff,   // dense (B, T, H·Tmax) or scratch (B, H, T, T)
+                                      @Read float[] dout, int doutOff,         // (B, T, C)
+                                      @Read float[] v, int vOff,               // (B, T, C)
+                                      @Read float[] att, int attOff,           // (B, H, T, T)
                                       int T, int C, int H, int strideB, int strideH, int strideT, int rowLength,
-                                      int index) {
+                                      @Index int index) {
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int i = Attention.timeOf(index, T);
@@ -81,10 +91,11 @@ public final class Synthesizer {
     }
 
     /** For one (b, h, j) value row: dv[j] += Σ_{i≥j} att[i, j]·dout_i. */
-    public static void backwardValues(float[] dv, int dvOff,       // (B, T, C)
-                                      float[] dout, int doutOff,   // (B, T, C)
-                                      float[] att, int attOff,     // (B, H, T, T)
-                                      int T, int C, int H, int index) {
+    @Kernel("synthesizer_backward_values")
+    public static void backwardValues(@ReadWrite float[] dv, int dvOff,       // (B, T, C)
+                                      @Read float[] dout, int doutOff,   // (B, T, C)
+                                      @Read float[] att, int attOff,     // (B, H, T, T)
+                                      int T, int C, int H, @Index int index) {
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int j = Attention.timeOf(index, T);
@@ -104,9 +115,10 @@ public final class Synthesizer {
      * The random synthesizer's table gradient for one (h, i) row, index h·T + i:
      * dtable[h, i, j] += Σ_b dscores[b, h, i, j] for j ≤ i (the batch shares the table).
      */
-    public static void backwardTable(float[] dtable, int dtableOff,     // (H, Tmax, Tmax)
-                                     float[] dscores, int dscoresOff,   // (B, H, T, T)
-                                     int B, int T, int H, int Tmax, int index) {
+    @Kernel("synthesizer_backward_table")
+    public static void backwardTable(@ReadWrite float[] dtable, int dtableOff,     // (H, Tmax, Tmax)
+                                     @Read float[] dscores, int dscoresOff,   // (B, H, T, T)
+                                     int B, int T, int H, int Tmax, @Index int index) {
         int h = index / T;
         int i = index % T;
         int tableRow = dtableOff + (h * Tmax + i) * Tmax;

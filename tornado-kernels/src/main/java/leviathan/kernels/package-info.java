@@ -10,6 +10,6 @@
  * <p>Arguments follow llm.c's order: outputs, inputs, weights, sizes, then the parallel
  * index. A buffer is an array plus an offset into it (parameters, gradients and activations
  * each live in one contiguous block). Backward bodies accumulate ({@code +=}) into gradients.
- * Sizes are validated where a stage is declared ({@code leviathan.compute.Ops}), never here.
+ * Sizes are validated where a stage is declared ({@code leviathan.stages.CoreStages}), never here.
  */
 package leviathan.kernels;

@@ -2,7 +2,7 @@ package leviathan.trainer;
 
 import java.util.Arrays;
 
-import leviathan.compute.IntSlice;
+import leviathan.graph.IntSlice;
 import leviathan.model.Rng;
 
 /** Token ids of a corpus split 90/10 (nanoGPT's split) and batches of random windows from a seeded generator. */

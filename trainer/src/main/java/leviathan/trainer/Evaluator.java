@@ -1,6 +1,6 @@
 package leviathan.trainer;
 
-import leviathan.compute.Backend;
+import leviathan.graph.Backend;
 import leviathan.model.Gpt;
 import leviathan.model.Rng;
 import leviathan.model.Workspace;

@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import leviathan.compute.Backend;
+import leviathan.graph.Backend;
 import leviathan.model.Gpt;
 import leviathan.model.MixerState;
 import leviathan.model.Rng;

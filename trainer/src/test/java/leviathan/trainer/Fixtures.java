@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 
-import leviathan.compute.Backend;
+import leviathan.graph.Backend;
 import leviathan.model.Gpt;
 import leviathan.model.ModelCheckpoint;
 import leviathan.model.ModelConfig;

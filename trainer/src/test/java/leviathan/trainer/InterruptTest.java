@@ -11,9 +11,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import leviathan.compute.Backend;
-import leviathan.compute.JvmBackend;
-import leviathan.compute.Profiler;
+import leviathan.graph.Backend;
+import leviathan.graph.Profiler;
+import leviathan.jvm.JvmBackend;
 import leviathan.model.Safetensors;
 
 /** Ctrl-C (StopSignal): the loop finishes the current step, saves a checkpoint and returns INTERRUPTED. */

@@ -15,9 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import leviathan.compute.Backend;
-import leviathan.compute.JvmBackend;
-import leviathan.compute.Profiler;
+import leviathan.graph.Backend;
+import leviathan.graph.Profiler;
+import leviathan.jvm.JvmBackend;
 import leviathan.model.Gpt;
 import leviathan.model.ModelCheckpoint;
 import leviathan.model.ModelConfig;

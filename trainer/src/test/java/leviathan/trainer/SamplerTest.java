@@ -13,9 +13,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import leviathan.compute.Backend;
-import leviathan.compute.JvmBackend;
-import leviathan.compute.Profiler;
+import leviathan.graph.Backend;
+import leviathan.graph.Profiler;
+import leviathan.jvm.JvmBackend;
 import leviathan.model.Gpt;
 import leviathan.model.ModelConfig;
 import leviathan.model.Rng;

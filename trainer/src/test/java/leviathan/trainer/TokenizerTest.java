@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import leviathan.compute.IntSlice;
+import leviathan.graph.IntSlice;
 import leviathan.model.Rng;
 
 /** Character tokenizer, corpus reading and the 90/10 split with random windows (SPEC 3). */

@@ -3,16 +3,20 @@ package leviathan.model.mixers;
 import java.util.Arrays;
 import java.util.List;
 
-import leviathan.compute.BlockLayout;
-import leviathan.compute.Graph;
-import leviathan.compute.Ops;
-import leviathan.compute.mixers.LeviathanOps;
+import leviathan.graph.BlockLayout;
+import leviathan.graph.FloatSlice;
+import leviathan.graph.Graph;
+import leviathan.graph.Stage;
+import leviathan.graph.StageChecks;
+import leviathan.kernels.Leviathan;
+import leviathan.kernels.LeviathanKernels;
 import leviathan.model.Layers;
 import leviathan.model.Mixer;
 import leviathan.model.MixerContext;
 import leviathan.model.MixerOptions;
 import leviathan.model.ModelConfig;
 import leviathan.model.ParamSpec;
+import leviathan.stages.CoreStages;
 
 /**
  * Leviathan, causal (SPEC 2.2): attention whose score is a correlation over L sequence lags,
@@ -78,9 +82,9 @@ public final class LeviathanMixer implements Mixer {
     public void forward(Graph g, MixerContext x) {
         int B = x.B, T = x.T, BT = x.BT(), C = x.C(), H = x.H();
         Layers.linearForward(g, x.stage("qkv"), x.act("qkv"), x.u(), x.param("c_attn.weight"), x.param("c_attn.bias"), BT, C, 3 * C);
-        g.add(LeviathanOps.baseScores(x.stage("base_scores"), x.act("base"), x.act("qkv"), B, T, C, H));
-        g.add(LeviathanOps.lagCorrelate(x.stage("lag_correlate"), x.act("preatt"), x.act("base"), x.param("lag_weight"), B, T, H, lags));
-        g.add(LeviathanOps.softmaxValues(x.stage("softmax_values"), x.act("atty"), x.act("att"), x.act("preatt"), x.act("qkv"), B, T, C, H));
+        g.add(Stages.baseScores(x.stage("base_scores"), x.act("base"), x.act("qkv"), B, T, C, H));
+        g.add(Stages.lagCorrelate(x.stage("lag_correlate"), x.act("preatt"), x.act("base"), x.param("lag_weight"), B, T, H, lags));
+        g.add(Stages.softmaxValues(x.stage("softmax_values"), x.act("atty"), x.act("att"), x.act("preatt"), x.act("qkv"), B, T, C, H));
         Layers.linearForward(g, x.stage("proj"), x.y(), x.act("atty"), x.param("c_proj.weight"), x.param("c_proj.bias"), BT, C, C);
     }
 
@@ -90,16 +94,141 @@ public final class LeviathanMixer implements Mixer {
         Layers.linearBackward(g, x.stage("proj.backward"), x.dact("atty"), x.grad("c_proj.weight"), x.grad("c_proj.bias"),
                 x.dy(), x.act("atty"), x.param("c_proj.weight"), BT, C, C);
         // dS (in dpreatt), then dA (in dbase) and dg from it; dq from dA; dk, dv by attention's own key/value stage.
-        g.add(LeviathanOps.scoresBackward(x.stage("scores.backward"), x.dact("preatt"), x.dact("atty"), x.act("qkv"), x.act("att"),
+        g.add(Stages.scoresBackward(x.stage("scores.backward"), x.dact("preatt"), x.dact("atty"), x.act("qkv"), x.act("att"),
                 B, T, C, H));
-        g.add(LeviathanOps.lagCorrelateBackward(x.stage("lag_correlate.backward"), x.dact("base"), x.dact("preatt"),
+        g.add(Stages.lagCorrelateBackward(x.stage("lag_correlate.backward"), x.dact("base"), x.dact("preatt"),
                 x.param("lag_weight"), B, T, H, lags));
-        g.add(LeviathanOps.lagWeightBackward(x.stage("lag_weight.backward"), x.grad("lag_weight"), x.dact("preatt"), x.act("base"),
+        g.add(Stages.lagWeightBackward(x.stage("lag_weight.backward"), x.grad("lag_weight"), x.dact("preatt"), x.act("base"),
                 B, T, H, lags));
-        g.add(LeviathanOps.queryBackward(x.stage("query.backward"), x.dact("qkv"), x.dact("base"), x.act("qkv"), B, T, C, H));
-        g.add(Ops.attentionBackwardKeyValue(x.stage("key_value.backward"), x.dact("qkv"), x.dact("base"), x.dact("atty"),
+        g.add(Stages.queryBackward(x.stage("query.backward"), x.dact("qkv"), x.dact("base"), x.act("qkv"), B, T, C, H));
+        g.add(CoreStages.attentionBackwardKeyValue(x.stage("key_value.backward"), x.dact("qkv"), x.dact("base"), x.dact("atty"),
                 x.act("qkv"), x.act("att"), B, T, C, H));
         Layers.linearBackward(g, x.stage("qkv.backward"), x.du(), x.grad("c_attn.weight"), x.grad("c_attn.bias"),
                 x.dact("qkv"), x.u(), x.param("c_attn.weight"), BT, C, 3 * C);
+    }
+
+    /**
+     * The stages of the Leviathan mixer: each factory checks its buffers' sizes ({@link StageChecks}), states
+     * the stage's extent, FLOPs and bytes, and builds it through the kernel's generated builder in
+     * {@link LeviathanKernels}.
+     */
+    public static final class Stages {
+        private Stages() {}
+
+        private static final int F = Float.BYTES;
+
+        static void checkHeads(String name, int B, int T, int C, int H) {
+            StageChecks.positive(name, "B", B);
+            StageChecks.positive(name, "T", T);
+            StageChecks.positive(name, "C", C);
+            StageChecks.positive(name, "H", H);
+            if (C % H != 0) {
+                throw new IllegalArgumentException(name + ": width C=" + C + " is not divisible by heads H=" + H);
+            }
+        }
+
+        private static void checkLags(String name, int B, int T, int H, int L) {
+            StageChecks.positive(name, "B", B);
+            StageChecks.positive(name, "T", T);
+            StageChecks.positive(name, "H", H);
+            StageChecks.positive(name, "L (lags)", L);
+        }
+
+        /** Causal score pairs (i, j ≤ i) of all heads. */
+        static double pairs(int B, int H, int T) {
+            return (double) B * H * T * (T + 1) / 2;
+        }
+
+        /** Terms (i, j, τ) of the lag correlation of one head: Σ_{j<T} (T − j)·min(L, j + 1). */
+        public static double lagTerms(int T, int L) {
+            double n = 0;
+            for (int j = 0; j < T; j++) {
+                n += (double) (T - j) * Math.min(L, j + 1);
+            }
+            return n;
+        }
+
+        private static double scoreMap(int B, int H, int T) {
+            return (double) B * H * T * T;
+        }
+
+        /** base (B,H,T,T): A = QKᵀ/√D on the causal pairs; qkv (B,T,3C). */
+        public static Stage baseScores(String name, FloatSlice base, FloatSlice qkv, int B, int T, int C, int H) {
+            checkHeads(name, B, T, C, H);
+            StageChecks.expect(name, base, (long) B * H * T * T, "B*H*T*T");
+            StageChecks.expect(name, qkv, (long) B * T * 3 * C, "B*T*3C");
+            double p = pairs(B, H, T);
+            return LeviathanKernels.baseScores(name, new int[] {B * H * T}, p * 2.0 * C / H,
+                    ((double) B * T * 2 * C + p) * F, base, qkv, T, C, H);
+        }
+
+        /** preatt (B,H,T,T) = lag correlation of base (B,H,T,T) with lag (H,L) along the diagonals. */
+        public static Stage lagCorrelate(String name, FloatSlice preatt, FloatSlice base, FloatSlice lag, int B, int T, int H, int L) {
+            checkLags(name, B, T, H, L);
+            StageChecks.expect(name, preatt, (long) B * H * T * T, "B*H*T*T");
+            StageChecks.expect(name, base, (long) B * H * T * T, "B*H*T*T");
+            StageChecks.expect(name, lag, (long) H * L, "H*L");
+            return LeviathanKernels.lagCorrelate(name, new int[] {B * H * T}, 2.0 * B * H * lagTerms(T, L),
+                    (2 * pairs(B, H, T) + (double) H * L) * F, preatt, base, lag, T, H, L);
+        }
+
+        /** att (B,H,T,T) = softmax of preatt rows; out (B,T,C) = att·V from qkv (B,T,3C). */
+        public static Stage softmaxValues(String name, FloatSlice out, FloatSlice att, FloatSlice preatt, FloatSlice qkv,
+                                          int B, int T, int C, int H) {
+            checkHeads(name, B, T, C, H);
+            StageChecks.expect(name, out, (long) B * T * C, "B*T*C");
+            StageChecks.expect(name, att, (long) B * H * T * T, "B*H*T*T");
+            StageChecks.expect(name, preatt, (long) B * H * T * T, "B*H*T*T");
+            StageChecks.expect(name, qkv, (long) B * T * 3 * C, "B*T*3C");
+            double p = pairs(B, H, T);
+            return LeviathanKernels.softmaxValues(name, new int[] {B * H * T}, p * (5.0 + 2.0 * C / H),
+                    ((double) B * T * 2 * C + 2 * p) * F, out, att, preatt, qkv, T, C, H);
+        }
+
+        /** dpreatt (B,H,T,T) = softmax backward of dout (B,T,C)·Vᵀ; writes dpreatt. */
+        public static Stage scoresBackward(String name, FloatSlice dpreatt, FloatSlice dout, FloatSlice qkv, FloatSlice att,
+                                           int B, int T, int C, int H) {
+            checkHeads(name, B, T, C, H);
+            StageChecks.expect(name, dpreatt, (long) B * H * T * T, "B*H*T*T");
+            StageChecks.expect(name, dout, (long) B * T * C, "B*T*C");
+            StageChecks.expect(name, qkv, (long) B * T * 3 * C, "B*T*3C");
+            StageChecks.expect(name, att, (long) B * H * T * T, "B*H*T*T");
+            double p = pairs(B, H, T);
+            return LeviathanKernels.scoresBackward(name, new int[] {B * H * T}, p * (4.0 + 2.0 * C / H),
+                    ((double) B * T * 2 * C + 3 * p) * F, dpreatt, dout, qkv, att, T, C, H);
+        }
+
+        /** dbase (B,H,T,T) = adjoint lag correlation of dpreatt (B,H,T,T) with lag (H,L); writes dbase. */
+        public static Stage lagCorrelateBackward(String name, FloatSlice dbase, FloatSlice dpreatt, FloatSlice lag,
+                                                 int B, int T, int H, int L) {
+            checkLags(name, B, T, H, L);
+            StageChecks.expect(name, dbase, (long) B * H * T * T, "B*H*T*T");
+            StageChecks.expect(name, dpreatt, (long) B * H * T * T, "B*H*T*T");
+            StageChecks.expect(name, lag, (long) H * L, "H*L");
+            return LeviathanKernels.lagCorrelateBackward(name, new int[] {B * H * T}, 2.0 * B * H * lagTerms(T, L),
+                    (2 * pairs(B, H, T) + (double) H * L) * F, dbase, dpreatt, lag, T, H, L);
+        }
+
+        /** dlag (H,L) += Σ over batch and causal pairs of dpreatt·shifted base; accumulates. */
+        public static Stage lagWeightBackward(String name, FloatSlice dlag, FloatSlice dpreatt, FloatSlice base,
+                                              int B, int T, int H, int L) {
+            checkLags(name, B, T, H, L);
+            StageChecks.expect(name, dlag, (long) H * L, "H*L");
+            StageChecks.expect(name, dpreatt, (long) B * H * T * T, "B*H*T*T");
+            StageChecks.expect(name, base, (long) B * H * T * T, "B*H*T*T");
+            return LeviathanKernels.lagWeightBackward(name, new int[] {H * L}, 2.0 * B * H * lagTerms(T, L),
+                    (2 * scoreMap(B, H, T) + 2.0 * H * L) * F, dlag, dpreatt, base, B, T, H, L);
+        }
+
+        /** dqkv's Q columns (B,T,3C) += dbase (B,H,T,T)·K/√D; accumulates. */
+        public static Stage queryBackward(String name, FloatSlice dqkv, FloatSlice dbase, FloatSlice qkv, int B, int T, int C, int H) {
+            checkHeads(name, B, T, C, H);
+            StageChecks.expect(name, dqkv, (long) B * T * 3 * C, "B*T*3C");
+            StageChecks.expect(name, dbase, (long) B * H * T * T, "B*H*T*T");
+            StageChecks.expect(name, qkv, (long) B * T * 3 * C, "B*T*3C");
+            double p = pairs(B, H, T);
+            return LeviathanKernels.queryBackward(name, new int[] {B * H * T}, p * 2.0 * C / H,
+                    ((double) B * T * 3 * C + p) * F, dqkv, dbase, qkv, T, C, H);
+        }
     }
 }

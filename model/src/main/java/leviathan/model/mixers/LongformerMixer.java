@@ -3,10 +3,14 @@ package leviathan.model.mixers;
 import java.util.Arrays;
 import java.util.List;
 
-import leviathan.compute.BlockLayout;
-import leviathan.compute.Graph;
-import leviathan.compute.IntSlice;
-import leviathan.compute.mixers.LongformerOps;
+import leviathan.graph.BlockLayout;
+import leviathan.graph.FloatSlice;
+import leviathan.graph.Graph;
+import leviathan.graph.IntSlice;
+import leviathan.graph.Stage;
+import leviathan.graph.StageChecks;
+import leviathan.kernels.Longformer;
+import leviathan.kernels.LongformerKernels;
 import leviathan.model.Layers;
 import leviathan.model.Mixer;
 import leviathan.model.MixerContext;
@@ -106,7 +110,7 @@ public final class LongformerMixer implements Mixer {
     public void forward(Graph g, MixerContext x) {
         int BT = x.BT(), C = x.C();
         Layers.linearForward(g, x.stage("qkv"), x.act("qkv"), x.u(), x.param("c_attn.weight"), x.param("c_attn.bias"), BT, C, 3 * C);
-        g.add(LongformerOps.forward(x.stage("longformer"), x.act("atty"), x.act("preatt"), x.act("att"), x.act("qkv"),
+        g.add(Stages.forward(x.stage("longformer"), x.act("atty"), x.act("preatt"), x.act("att"), x.act("qkv"),
                 dilation, x.B, x.T, C, x.H(), window, globals));
         Layers.linearForward(g, x.stage("proj"), x.y(), x.act("atty"), x.param("c_proj.weight"), x.param("c_proj.bias"), BT, C, C);
     }
@@ -116,9 +120,9 @@ public final class LongformerMixer implements Mixer {
         int BT = x.BT(), C = x.C();
         Layers.linearBackward(g, x.stage("proj.backward"), x.dact("atty"), x.grad("c_proj.weight"), x.grad("c_proj.bias"),
                 x.dy(), x.act("atty"), x.param("c_proj.weight"), BT, C, C);
-        g.add(LongformerOps.backwardQuery(x.stage("longformer.backward_query"), x.dact("qkv"), x.dact("preatt"), x.dact("atty"),
+        g.add(Stages.backwardQuery(x.stage("longformer.backward_query"), x.dact("qkv"), x.dact("preatt"), x.dact("atty"),
                 x.act("qkv"), x.act("att"), dilation, x.B, x.T, C, x.H(), window, globals));
-        g.add(LongformerOps.backwardKeyValue(x.stage("longformer.backward_key_value"), x.dact("qkv"), x.dact("preatt"),
+        g.add(Stages.backwardKeyValue(x.stage("longformer.backward_key_value"), x.dact("qkv"), x.dact("preatt"),
                 x.dact("atty"), x.act("qkv"), x.act("att"), dilation, x.B, x.T, C, x.H(), window, globals));
         Layers.linearBackward(g, x.stage("qkv.backward"), x.du(), x.grad("c_attn.weight"), x.grad("c_attn.bias"),
                 x.dact("qkv"), x.u(), x.param("c_attn.weight"), BT, C, 3 * C);
@@ -127,5 +131,88 @@ public final class LongformerMixer implements Mixer {
     @Override
     public String toString() {
         return "longformer(window=" + window + ", dilation=" + Arrays.toString(dilation.toArray()) + ", globals=" + globals + ")";
+    }
+
+    /**
+     * The stages of the Longformer mixer: each factory checks its buffers' sizes ({@link StageChecks}), states
+     * the stage's extent, FLOPs and bytes, and builds it through the kernel's generated builder in
+     * {@link LongformerKernels}.
+     */
+    public static final class Stages {
+        private Stages() {}
+
+        private static final int F = Float.BYTES;
+
+        /** out (B,T,C), preatt/att (B,H,T,G+W), qkv (B,T,3C), dilation (H). */
+        public static Stage forward(String name, FloatSlice out, FloatSlice preatt, FloatSlice att, FloatSlice qkv,
+                                    IntSlice dilation, int B, int T, int C, int H, int W, int G) {
+            checkShape(name, dilation, B, T, C, H, W, G);
+            expect(name, out, preatt, att, qkv, B, T, C, H, W, G);
+            double pairs = livePairs(dilation, B, T, H, W, G);
+            return LongformerKernels.forward(name, new int[] {B * H * T}, pairs * (4.0 * C / H + 5),
+                    ((double) B * T * 4 * C + 2 * pairs) * F, out, preatt, att, qkv, dilation, T, C, H, W, G);
+        }
+
+        /** dqkv's Q columns += ..., dpreatt (scratch) = dL/dscores; reads dout (B,T,C), qkv and att. */
+        public static Stage backwardQuery(String name, FloatSlice dqkv, FloatSlice dpreatt, FloatSlice dout, FloatSlice qkv,
+                                          FloatSlice att, IntSlice dilation, int B, int T, int C, int H, int W, int G) {
+            checkShape(name, dilation, B, T, C, H, W, G);
+            expect(name, dout, dpreatt, att, qkv, B, T, C, H, W, G);
+            StageChecks.expect(name, dqkv, (long) B * T * 3 * C, "B*T*3C");
+            double pairs = livePairs(dilation, B, T, H, W, G);
+            return LongformerKernels.backwardQuery(name, new int[] {B * H * T}, pairs * (4.0 * C / H + 4),
+                    ((double) B * T * 4 * C + 3 * pairs) * F, dqkv, dpreatt, dout, qkv, att, dilation, T, C, H, W, G);
+        }
+
+        /** dqkv's K and V columns += ...; reads dpreatt from {@link #backwardQuery}, dout, qkv and att. */
+        public static Stage backwardKeyValue(String name, FloatSlice dqkv, FloatSlice dpreatt, FloatSlice dout, FloatSlice qkv,
+                                             FloatSlice att, IntSlice dilation, int B, int T, int C, int H, int W, int G) {
+            checkShape(name, dilation, B, T, C, H, W, G);
+            expect(name, dout, dpreatt, att, qkv, B, T, C, H, W, G);
+            StageChecks.expect(name, dqkv, (long) B * T * 3 * C, "B*T*3C");
+            double pairs = livePairs(dilation, B, T, H, W, G);
+            return LongformerKernels.backwardKeyValue(name, new int[] {B * H * T}, pairs * 4.0 * C / H,
+                    ((double) B * T * 4 * C + 2 * pairs) * F, dqkv, dpreatt, dout, qkv, att, dilation, T, C, H, W, G);
+        }
+
+        private static void checkShape(String name, IntSlice dilation, int B, int T, int C, int H, int W, int G) {
+            StageChecks.positive(name, "B", B);
+            StageChecks.positive(name, "T", T);
+            StageChecks.positive(name, "H", H);
+            StageChecks.positive(name, "window W", W);
+            if (C % H != 0) {
+                throw new IllegalArgumentException(name + ": width C=" + C + " is not divisible by heads H=" + H);
+            }
+            if (G < 0) {
+                throw new IllegalArgumentException(name + ": the number of global tokens G must not be negative, got " + G);
+            }
+            StageChecks.expect(name, dilation, H, "H (one dilation per head)");
+            for (int h = 0; h < H; h++) {
+                if (dilation.get(h) < 1) {
+                    throw new IllegalArgumentException(name + ": dilation of head " + h + " must be at least 1, got " + dilation.get(h));
+                }
+            }
+        }
+
+        /** Checks the (B,T,C) row buffer, the two banded buffers and qkv. */
+        private static void expect(String name, FloatSlice rows, FloatSlice band1, FloatSlice band2, FloatSlice qkv,
+                                   int B, int T, int C, int H, int W, int G) {
+            long band = (long) B * H * T * (G + W);
+            StageChecks.expect(name, rows, (long) B * T * C, "B*T*C");
+            StageChecks.expect(name, band1, band, "B*H*T*(G+W)");
+            StageChecks.expect(name, band2, band, "B*H*T*(G+W)");
+            StageChecks.expect(name, qkv, (long) B * T * 3 * C, "B*T*3C");
+        }
+
+        /** Number of (query, key) pairs scored: the live slots of every row, for the profile's FLOPs. */
+        static double livePairs(IntSlice dilation, int B, int T, int H, int W, int G) {
+            double pairs = 0;
+            for (int h = 0; h < H; h++) {
+                for (int i = 0; i < T; i++) {
+                    pairs += Longformer.liveSlots(i, W, dilation.get(h), G);
+                }
+            }
+            return pairs * B;
+        }
     }
 }

@@ -6,10 +6,13 @@ import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.QRDecomposition;
 import org.apache.commons.math3.linear.RealMatrix;
 
-import leviathan.compute.BlockLayout;
-import leviathan.compute.FloatSlice;
-import leviathan.compute.Graph;
-import leviathan.compute.mixers.PerformerOps;
+import leviathan.graph.BlockLayout;
+import leviathan.graph.FloatSlice;
+import leviathan.graph.Graph;
+import leviathan.graph.Stage;
+import leviathan.graph.StageChecks;
+import leviathan.kernels.Performer;
+import leviathan.kernels.PerformerKernels;
 import leviathan.model.Layers;
 import leviathan.model.Mixer;
 import leviathan.model.MixerContext;
@@ -92,9 +95,9 @@ public final class PerformerMixer implements Mixer {
     public void forward(Graph g, MixerContext x) {
         int B = x.B, T = x.T, C = x.C(), H = x.H(), m = features;
         Layers.linearForward(g, x.stage("qkv"), x.act("qkv"), x.u(), x.param("c_attn.weight"), x.param("c_attn.bias"), B * T, C, 3 * C);
-        g.add(PerformerOps.features(x.stage("features"), x.act("phi_q"), x.act("phi_k"), x.act("key_max"), x.act("qkv"),
+        g.add(Stages.features(x.stage("features"), x.act("phi_q"), x.act("phi_k"), x.act("key_max"), x.act("qkv"),
                 x.param("features"), B, T, C, H, m));
-        g.add(PerformerOps.scan(x.stage("scan"), x.act("atty"), x.act("numerator"), x.act("scan_state"), x.act("phi_q"),
+        g.add(Stages.scan(x.stage("scan"), x.act("atty"), x.act("numerator"), x.act("scan_state"), x.act("phi_q"),
                 x.act("phi_k"), x.act("key_max"), x.act("qkv"), B, T, C, H, m));
         Layers.linearForward(g, x.stage("proj"), x.y(), x.act("atty"), x.param("c_proj.weight"), x.param("c_proj.bias"), B * T, C, C);
     }
@@ -104,13 +107,13 @@ public final class PerformerMixer implements Mixer {
         int B = x.B, T = x.T, C = x.C(), H = x.H(), m = features;
         Layers.linearBackward(g, x.stage("proj.backward"), x.dact("atty"), x.grad("c_proj.weight"), x.grad("c_proj.bias"),
                 x.dy(), x.act("atty"), x.param("c_proj.weight"), B * T, C, C);
-        g.add(PerformerOps.outputGrad(x.stage("output_grad"), x.dact("numerator"), x.dact("atty"), x.act("atty"), x.act("numerator"),
+        g.add(Stages.outputGrad(x.stage("output_grad"), x.dact("numerator"), x.dact("atty"), x.act("atty"), x.act("numerator"),
                 B, T, C, H));
-        g.add(PerformerOps.backwardQuery(x.stage("backward_query"), x.dact("phi_q"), x.dact("scan_state"), x.dact("numerator"),
+        g.add(Stages.backwardQuery(x.stage("backward_query"), x.dact("phi_q"), x.dact("scan_state"), x.dact("numerator"),
                 x.act("phi_k"), x.act("qkv"), B, T, C, H, m));
-        g.add(PerformerOps.backwardKeyValue(x.stage("backward_key_value"), x.dact("qkv"), x.dact("phi_k"), x.dact("scan_state"),
+        g.add(Stages.backwardKeyValue(x.stage("backward_key_value"), x.dact("qkv"), x.dact("phi_k"), x.dact("scan_state"),
                 x.dact("numerator"), x.act("phi_q"), x.act("phi_k"), x.act("qkv"), B, T, C, H, m));
-        g.add(PerformerOps.backwardFeatures(x.stage("backward_features"), x.dact("qkv"), x.dact("phi_q"), x.dact("phi_k"),
+        g.add(Stages.backwardFeatures(x.stage("backward_features"), x.dact("qkv"), x.dact("phi_q"), x.dact("phi_k"),
                 x.act("phi_q"), x.act("phi_k"), x.act("qkv"), x.param("features"), B, T, C, H, m));
         Layers.linearBackward(g, x.stage("qkv.backward"), x.du(), x.grad("c_attn.weight"), x.grad("c_attn.bias"),
                 x.dact("qkv"), x.u(), x.param("c_attn.weight"), B * T, C, 3 * C);
@@ -203,5 +206,138 @@ public final class PerformerMixer implements Mixer {
             s += g * g;
         }
         return s;
+    }
+
+    /**
+     * The stages of the Performer mixer: each factory checks its buffers' sizes ({@link StageChecks}), states
+     * the stage's extent, FLOPs and bytes, and builds it through the kernel's generated builder in
+     * {@link PerformerKernels}.
+     */
+    public static final class Stages {
+        private Stages() {}
+
+        private static final int F = Float.BYTES;
+
+        /** φ(q), φ(k) and the key constants from qkv and ω. */
+        public static Stage features(String name, FloatSlice phiQ, FloatSlice phiK, FloatSlice keyMax, FloatSlice qkv, FloatSlice omega,
+                                     int B, int T, int C, int H, int m) {
+            checkSizes(name, B, T, C, H, m);
+            int D = C / H;
+            expectFeatureRows(name, phiQ, B, T, H, m);
+            expectFeatureRows(name, phiK, B, T, H, m);
+            StageChecks.expect(name, keyMax, (long) B * H, "B*H");
+            expectQkv(name, qkv, B, T, C);
+            StageChecks.expect(name, omega, (long) H * m * D, "H*m*D");
+            double rows = 2.0 * B * H * T;
+            return PerformerKernels.features(name, new int[] {B * H}, rows * m * (2.0 * D + 3) + rows * 2 * D,
+                    ((double) B * T * 2 * C + rows * m + (double) H * m * D) * F, phiQ, phiK, keyMax, qkv, omega, T, C, H, m);
+        }
+
+        /** out (B,T,C) = ñ/den, the numerator rows, and the running sums (scratch) from φ(q), φ(k) and v. */
+        public static Stage scan(String name, FloatSlice out, FloatSlice numerator, FloatSlice state, FloatSlice phiQ, FloatSlice phiK,
+                                 FloatSlice keyMax, FloatSlice qkv, int B, int T, int C, int H, int m) {
+            checkSizes(name, B, T, C, H, m);
+            int D = C / H;
+            StageChecks.expect(name, out, (long) B * T * C, "B*T*C");
+            expectNumerator(name, numerator, B, T, H, D);
+            expectState(name, state, B, H, m, D);
+            expectFeatureRows(name, phiQ, B, T, H, m);
+            expectFeatureRows(name, phiK, B, T, H, m);
+            StageChecks.expect(name, keyMax, (long) B * H, "B*H");
+            expectQkv(name, qkv, B, T, C);
+            double steps = (double) B * H * T;
+            return PerformerKernels.scan(name, new int[] {B * H}, steps * (4.0 * m * (D + 1) + D),
+                    (steps * (2.0 * m + 2 * D + 1) + (double) B * T * C) * F, out, numerator, state, phiQ, phiK, keyMax, qkv, T, C, H, m);
+        }
+
+        /** dnumerator (B,H,T,D+1) += [g/den, −(g·o)/den] with g = dout, o = out. */
+        public static Stage outputGrad(String name, FloatSlice dnumerator, FloatSlice dout, FloatSlice out, FloatSlice numerator,
+                                       int B, int T, int C, int H) {
+            checkSizes(name, B, T, C, H, 1);
+            int D = C / H;
+            expectNumerator(name, dnumerator, B, T, H, D);
+            StageChecks.expect(name, dout, (long) B * T * C, "B*T*C");
+            StageChecks.expect(name, out, (long) B * T * C, "B*T*C");
+            expectNumerator(name, numerator, B, T, H, D);
+            double rows = (double) B * H * T;
+            return PerformerKernels.outputGrad(name, new int[] {B * H * T}, rows * 3.0 * D,
+                    rows * (4.0 * D + 3) * F, dnumerator, dout, out, numerator, T, C, H);
+        }
+
+        /** dφ(q) (B,H,T,m) += S̃_t dñ_t; state (B,H,m,D+1) is scratch. */
+        public static Stage backwardQuery(String name, FloatSlice dphiQ, FloatSlice state, FloatSlice dnumerator, FloatSlice phiK,
+                                          FloatSlice qkv, int B, int T, int C, int H, int m) {
+            checkSizes(name, B, T, C, H, m);
+            int D = C / H;
+            expectFeatureRows(name, dphiQ, B, T, H, m);
+            expectState(name, state, B, H, m, D);
+            expectNumerator(name, dnumerator, B, T, H, D);
+            expectFeatureRows(name, phiK, B, T, H, m);
+            expectQkv(name, qkv, B, T, C);
+            double steps = (double) B * H * T;
+            return PerformerKernels.backwardQuery(name, new int[] {B * H}, steps * 4.0 * m * (D + 1),
+                    steps * (2.0 * m + 2 * D + 1) * F, dphiQ, state, dnumerator, phiK, qkv, T, C, H, m);
+        }
+
+        /** dv (V columns of dqkv) and dφ(k) (B,H,T,m) += by the reverse scan; state (B,H,m,D+1) is scratch. */
+        public static Stage backwardKeyValue(String name, FloatSlice dqkv, FloatSlice dphiK, FloatSlice state, FloatSlice dnumerator,
+                                             FloatSlice phiQ, FloatSlice phiK, FloatSlice qkv, int B, int T, int C, int H, int m) {
+            checkSizes(name, B, T, C, H, m);
+            int D = C / H;
+            expectQkv(name, dqkv, B, T, C);
+            expectFeatureRows(name, dphiK, B, T, H, m);
+            expectState(name, state, B, H, m, D);
+            expectNumerator(name, dnumerator, B, T, H, D);
+            expectFeatureRows(name, phiQ, B, T, H, m);
+            expectFeatureRows(name, phiK, B, T, H, m);
+            expectQkv(name, qkv, B, T, C);
+            double steps = (double) B * H * T;
+            return PerformerKernels.backwardKeyValue(name, new int[] {B * H}, steps * 6.0 * m * (D + 1),
+                    steps * (3.0 * m + 3 * D + 1) * F, dqkv, dphiK, state, dnumerator, phiQ, phiK, qkv, T, C, H, m);
+        }
+
+        /** dq and dk (Q and K columns of dqkv) += through the feature map, from dφ(q), dφ(k). */
+        public static Stage backwardFeatures(String name, FloatSlice dqkv, FloatSlice dphiQ, FloatSlice dphiK, FloatSlice phiQ,
+                                             FloatSlice phiK, FloatSlice qkv, FloatSlice omega, int B, int T, int C, int H, int m) {
+            checkSizes(name, B, T, C, H, m);
+            int D = C / H;
+            expectQkv(name, dqkv, B, T, C);
+            expectFeatureRows(name, dphiQ, B, T, H, m);
+            expectFeatureRows(name, dphiK, B, T, H, m);
+            expectFeatureRows(name, phiQ, B, T, H, m);
+            expectFeatureRows(name, phiK, B, T, H, m);
+            expectQkv(name, qkv, B, T, C);
+            StageChecks.expect(name, omega, (long) H * m * D, "H*m*D");
+            double rows = 2.0 * B * H * T;
+            return PerformerKernels.backwardFeatures(name, new int[] {B * H * T}, rows * m * (3.0 * D + 2),
+                    (rows * (2.0 * m + 2 * D) + (double) H * m * D) * F, dqkv, dphiQ, dphiK, phiQ, phiK, qkv, omega, T, C, H, m);
+        }
+
+        private static void checkSizes(String name, int B, int T, int C, int H, int m) {
+            StageChecks.positive(name, "B", B);
+            StageChecks.positive(name, "T", T);
+            StageChecks.positive(name, "C", C);
+            StageChecks.positive(name, "H", H);
+            StageChecks.positive(name, "m (features)", m);
+            if (C % H != 0) {
+                throw new IllegalArgumentException(name + ": width C=" + C + " is not divisible by heads H=" + H);
+            }
+        }
+
+        private static void expectQkv(String name, FloatSlice qkv, int B, int T, int C) {
+            StageChecks.expect(name, qkv, (long) B * T * 3 * C, "B*T*3C");
+        }
+
+        private static void expectFeatureRows(String name, FloatSlice phi, int B, int T, int H, int m) {
+            StageChecks.expect(name, phi, (long) B * H * T * m, "B*H*T*m");
+        }
+
+        private static void expectNumerator(String name, FloatSlice numerator, int B, int T, int H, int D) {
+            StageChecks.expect(name, numerator, (long) B * H * T * (D + 1), "B*H*T*(D+1)");
+        }
+
+        private static void expectState(String name, FloatSlice state, int B, int H, int m, int D) {
+            StageChecks.expect(name, state, (long) B * H * m * (D + 1), "B*H*m*(D+1)");
+        }
     }
 }

@@ -4,9 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import leviathan.compute.BlockLayout;
-import leviathan.compute.Graph;
-import leviathan.compute.mixers.SynthesizerOps;
+import leviathan.graph.BlockLayout;
+import leviathan.graph.FloatSlice;
+import leviathan.graph.Graph;
+import leviathan.graph.Stage;
+import leviathan.graph.StageChecks;
+import leviathan.kernels.Synthesizer;
+import leviathan.kernels.SynthesizerKernels;
 import leviathan.model.Gpt;
 import leviathan.model.Layers;
 import leviathan.model.Mixer;
@@ -118,16 +122,16 @@ public final class SynthesizerMixer implements Mixer {
         if (kind == Kind.DENSE) {
             Layers.linearForward(g, x.stage("synth_fc"), x.act("synth_pre"), x.u(), x.param("synth_fc.weight"),
                     x.param("synth_fc.bias"), BT, C, C);
-            g.add(SynthesizerOps.reluForward(x.stage("synth_relu"), x.act("synth_hidden"), x.act("synth_pre"), BT * C));
+            g.add(Stages.reluForward(x.stage("synth_relu"), x.act("synth_hidden"), x.act("synth_pre"), BT * C));
             Layers.linearForward(g, x.stage("synth_out"), x.act("synth_logits"), x.act("synth_hidden"), x.param("synth_out.weight"),
                     x.param("synth_out.bias"), BT, C, H * Tmax);
         }
         Layers.linearForward(g, x.stage("v"), x.act("v"), x.u(), x.param("c_v.weight"), x.param("c_v.bias"), BT, C, C);
         if (kind == Kind.DENSE) {
-            g.add(SynthesizerOps.forwardDense(x.stage("synthesizer"), x.act("atty"), x.act("att"), x.act("synth_logits"),
+            g.add(Stages.forwardDense(x.stage("synthesizer"), x.act("atty"), x.act("att"), x.act("synth_logits"),
                     x.act("v"), x.B, x.T, C, H, Tmax));
         } else {
-            g.add(SynthesizerOps.forwardRandom(x.stage("synthesizer"), x.act("atty"), x.act("att"), x.param("synth_logits"),
+            g.add(Stages.forwardRandom(x.stage("synthesizer"), x.act("atty"), x.act("att"), x.param("synth_logits"),
                     x.act("v"), x.B, x.T, C, H, Tmax));
         }
         Layers.linearForward(g, x.stage("proj"), x.y(), x.act("atty"), x.param("c_proj.weight"), x.param("c_proj.bias"), BT, C, C);
@@ -138,23 +142,23 @@ public final class SynthesizerMixer implements Mixer {
         int BT = x.BT(), C = x.C(), H = x.H(), Tmax = config.contextLength;
         Layers.linearBackward(g, x.stage("proj.backward"), x.dact("atty"), x.grad("c_proj.weight"), x.grad("c_proj.bias"),
                 x.dy(), x.act("atty"), x.param("c_proj.weight"), BT, C, C);
-        g.add(SynthesizerOps.backwardValues(x.stage("synthesizer.backward_values"), x.dact("v"), x.dact("atty"), x.act("att"),
+        g.add(Stages.backwardValues(x.stage("synthesizer.backward_values"), x.dact("v"), x.dact("atty"), x.act("att"),
                 x.B, x.T, C, H));
         if (kind == Kind.DENSE) {
-            g.add(SynthesizerOps.backwardLogitsDense(x.stage("synthesizer.backward_logits"), x.dact("synth_logits"), x.dact("atty"),
+            g.add(Stages.backwardLogitsDense(x.stage("synthesizer.backward_logits"), x.dact("synth_logits"), x.dact("atty"),
                     x.act("v"), x.act("att"), x.B, x.T, C, H, Tmax));
             Layers.linearBackward(g, x.stage("synth_out.backward"), x.dact("synth_hidden"), x.grad("synth_out.weight"),
                     x.grad("synth_out.bias"), x.dact("synth_logits"), x.act("synth_hidden"), x.param("synth_out.weight"), BT, C, H * Tmax);
-            g.add(SynthesizerOps.reluBackward(x.stage("synth_relu.backward"), x.dact("synth_pre"), x.act("synth_pre"),
+            g.add(Stages.reluBackward(x.stage("synth_relu.backward"), x.dact("synth_pre"), x.act("synth_pre"),
                     x.dact("synth_hidden"), BT * C));
             Layers.linearBackward(g, x.stage("synth_fc.backward"), x.du(), x.grad("synth_fc.weight"), x.grad("synth_fc.bias"),
                     x.dact("synth_pre"), x.u(), x.param("synth_fc.weight"), BT, C, C);
         } else if (!fixed) {
             // The probabilities' gradient slot is free after backward_values: it holds the per-batch-row
             // table gradient, which the next stage sums over the batch into the shared table's gradient.
-            g.add(SynthesizerOps.backwardScoresRandom(x.stage("synthesizer.backward_scores"), x.dact("att"), x.dact("atty"),
+            g.add(Stages.backwardScoresRandom(x.stage("synthesizer.backward_scores"), x.dact("att"), x.dact("atty"),
                     x.act("v"), x.act("att"), x.B, x.T, C, H, Tmax));
-            g.add(SynthesizerOps.backwardTable(x.stage("synthesizer.backward_table"), x.grad("synth_logits"), x.dact("att"),
+            g.add(Stages.backwardTable(x.stage("synthesizer.backward_table"), x.grad("synth_logits"), x.dact("att"),
                     x.B, x.T, H, Tmax));
         }
         Layers.linearBackward(g, x.stage("v.backward"), x.du(), x.grad("c_v.weight"), x.grad("c_v.bias"),
@@ -164,5 +168,127 @@ public final class SynthesizerMixer implements Mixer {
     @Override
     public String toString() {
         return "synthesizer(kind=" + kind.name().toLowerCase(Locale.ROOT) + (kind == Kind.RANDOM ? ", fixed=" + fixed : "") + ")";
+    }
+
+    /**
+     * The stages of the Synthesizer mixer: each factory checks its buffers' sizes ({@link StageChecks}), states
+     * the stage's extent, FLOPs and bytes, and builds it through the kernel's generated builder in
+     * {@link SynthesizerKernels}.
+     */
+    public static final class Stages {
+        private Stages() {}
+
+        private static final int F = Float.BYTES;
+
+        public static Stage reluForward(String name, FloatSlice out, FloatSlice inp, int N) {
+            StageChecks.expect(name, out, N, "N");
+            StageChecks.expect(name, inp, N, "N");
+            return SynthesizerKernels.reluForward(name, new int[] {N}, N, 2.0 * N * F, out, inp);
+        }
+
+        /** dinp += dout where inp > 0. */
+        public static Stage reluBackward(String name, FloatSlice dinp, FloatSlice inp, FloatSlice dout, int N) {
+            StageChecks.expect(name, dinp, N, "N");
+            StageChecks.expect(name, inp, N, "N");
+            StageChecks.expect(name, dout, N, "N");
+            return SynthesizerKernels.reluBackward(name, new int[] {N}, N, 4.0 * N * F, dinp, inp, dout);
+        }
+
+        /** Dense: out (B,T,C), att (B,H,T,T), logits (B,T,H·Tmax) head-major, v (B,T,C). */
+        public static Stage forwardDense(String name, FloatSlice out, FloatSlice att, FloatSlice logits, FloatSlice v,
+                                         int B, int T, int C, int H, int Tmax) {
+            checkShape(name, B, T, C, H, Tmax);
+            StageChecks.expect(name, logits, (long) B * T * H * Tmax, "B*T*H*Tmax");
+            return forward(name, out, att, logits, v, B, T, C, H, T * H * Tmax, Tmax, H * Tmax);
+        }
+
+        /** Random: out (B,T,C), att (B,H,T,T), table (H,Tmax,Tmax) shared by the batch, v (B,T,C). */
+        public static Stage forwardRandom(String name, FloatSlice out, FloatSlice att, FloatSlice table, FloatSlice v,
+                                          int B, int T, int C, int H, int Tmax) {
+            checkShape(name, B, T, C, H, Tmax);
+            StageChecks.expect(name, table, (long) H * Tmax * Tmax, "H*Tmax*Tmax");
+            return forward(name, out, att, table, v, B, T, C, H, 0, Tmax * Tmax, Tmax);
+        }
+
+        private static Stage forward(String name, FloatSlice out, FloatSlice att, FloatSlice logits, FloatSlice v,
+                                     int B, int T, int C, int H, int strideB, int strideH, int strideT) {
+            StageChecks.expect(name, out, (long) B * T * C, "B*T*C");
+            StageChecks.expect(name, att, (long) B * H * T * T, "B*H*T*T");
+            StageChecks.expect(name, v, (long) B * T * C, "B*T*C");
+            double pairs = (double) B * H * T * (T + 1) / 2;
+            return SynthesizerKernels.forward(name, new int[] {B * H * T}, pairs * (2.0 * C / H + 5),
+                    ((double) B * T * 2 * C + 2 * pairs) * F, out, att, logits, v, T, C, H, strideB, strideH, strideT);
+        }
+
+        /** Dense: dlogits (B,T,H·Tmax) = dL/dlogits (written; columns j ≥ T are zeroed too). */
+        public static Stage backwardLogitsDense(String name, FloatSlice dlogits, FloatSlice dout, FloatSlice v, FloatSlice att,
+                                                int B, int T, int C, int H, int Tmax) {
+            checkShape(name, B, T, C, H, Tmax);
+            StageChecks.expect(name, dlogits, (long) B * T * H * Tmax, "B*T*H*Tmax");
+            return backwardLogits(name, dlogits, dout, v, att, B, T, C, H, T * H * Tmax, Tmax, H * Tmax, Tmax);
+        }
+
+        /** Random: dscores (B,H,T,T) = dL/dtable per batch row (a scratch summed by {@link #backwardTable}). */
+        public static Stage backwardScoresRandom(String name, FloatSlice dscores, FloatSlice dout, FloatSlice v, FloatSlice att,
+                                                 int B, int T, int C, int H, int Tmax) {
+            checkShape(name, B, T, C, H, Tmax);
+            StageChecks.expect(name, dscores, (long) B * H * T * T, "B*H*T*T");
+            return backwardLogits(name, dscores, dout, v, att, B, T, C, H, H * T * T, T * T, T, T);
+        }
+
+        private static Stage backwardLogits(String name, FloatSlice dlogits, FloatSlice dout, FloatSlice v, FloatSlice att,
+                                            int B, int T, int C, int H, int strideB, int strideH, int strideT, int rowLength) {
+            StageChecks.expect(name, dout, (long) B * T * C, "B*T*C");
+            StageChecks.expect(name, v, (long) B * T * C, "B*T*C");
+            StageChecks.expect(name, att, (long) B * H * T * T, "B*H*T*T");
+            double pairs = (double) B * H * T * (T + 1) / 2;
+            return SynthesizerKernels.backwardLogits(name, new int[] {B * H * T}, pairs * (2.0 * C / H + 4),
+                    ((double) B * T * 2 * C + 3 * pairs) * F, dlogits, dout, v, att, T, C, H, strideB, strideH, strideT, rowLength);
+        }
+
+        /** dv (B,T,C) += Pᵀ·dout per head. */
+        public static Stage backwardValues(String name, FloatSlice dv, FloatSlice dout, FloatSlice att, int B, int T, int C, int H) {
+            checkHeads(name, B, T, C, H);
+            StageChecks.expect(name, dv, (long) B * T * C, "B*T*C");
+            StageChecks.expect(name, dout, (long) B * T * C, "B*T*C");
+            StageChecks.expect(name, att, (long) B * H * T * T, "B*H*T*T");
+            double pairs = (double) B * H * T * (T + 1) / 2;
+            return SynthesizerKernels.backwardValues(name, new int[] {B * H * T}, pairs * 2.0 * C / H,
+                    ((double) B * T * 2 * C + pairs) * F, dv, dout, att, T, C, H);
+        }
+
+        /** dtable (H,Tmax,Tmax) += Σ_b dscores (B,H,T,T), rows i < T, entries j ≤ i. */
+        public static Stage backwardTable(String name, FloatSlice dtable, FloatSlice dscores, int B, int T, int H, int Tmax) {
+            StageChecks.positive(name, "B", B);
+            StageChecks.positive(name, "T", T);
+            StageChecks.positive(name, "H", H);
+            checkContext(name, T, Tmax);
+            StageChecks.expect(name, dtable, (long) H * Tmax * Tmax, "H*Tmax*Tmax");
+            StageChecks.expect(name, dscores, (long) B * H * T * T, "B*H*T*T");
+            double pairs = (double) B * H * T * (T + 1) / 2;
+            return SynthesizerKernels.backwardTable(name, new int[] {H * T}, pairs, (pairs + (double) H * T * (T + 1)) * F,
+                    dtable, dscores, B, T, H, Tmax);
+        }
+
+        private static void checkShape(String name, int B, int T, int C, int H, int Tmax) {
+            checkHeads(name, B, T, C, H);
+            checkContext(name, T, Tmax);
+        }
+
+        private static void checkHeads(String name, int B, int T, int C, int H) {
+            StageChecks.positive(name, "B", B);
+            StageChecks.positive(name, "T", T);
+            StageChecks.positive(name, "H", H);
+            if (C % H != 0) {
+                throw new IllegalArgumentException(name + ": width C=" + C + " is not divisible by heads H=" + H);
+            }
+        }
+
+        private static void checkContext(String name, int T, int Tmax) {
+            if (T > Tmax) {
+                throw new IllegalArgumentException(name + ": sequence length T=" + T + " exceeds the context Tmax=" + Tmax
+                        + " (a synthesizer has logits for Tmax positions only)");
+            }
+        }
     }
 }

@@ -23,10 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import leviathan.compute.Backend;
-import leviathan.compute.BlockLayout;
-import leviathan.compute.JvmBackend;
-import leviathan.compute.Profiler;
+import leviathan.graph.Backend;
+import leviathan.graph.BlockLayout;
+import leviathan.graph.Profiler;
+import leviathan.jvm.JvmBackend;
 import leviathan.model.CausalityCheck;
 import leviathan.model.Gpt;
 import leviathan.model.ModelCheckpoint;

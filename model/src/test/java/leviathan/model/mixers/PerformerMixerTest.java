@@ -17,14 +17,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import leviathan.compute.Backend;
-import leviathan.compute.BlockLayout;
-import leviathan.compute.FloatBlock;
-import leviathan.compute.FloatSlice;
-import leviathan.compute.Graph;
-import leviathan.compute.JvmBackend;
-import leviathan.compute.Profiler;
-import leviathan.compute.mixers.PerformerOps;
+import leviathan.graph.Backend;
+import leviathan.graph.BlockLayout;
+import leviathan.graph.FloatBlock;
+import leviathan.graph.FloatSlice;
+import leviathan.graph.Graph;
+import leviathan.graph.Profiler;
+import leviathan.jvm.JvmBackend;
 import leviathan.model.Gpt;
 import leviathan.model.MixerContext;
 import leviathan.model.MixerState;
@@ -302,9 +301,9 @@ class PerformerMixerTest {
             Graph f = new Graph("forward");
             mixer.forward(f, ctx);
             Graph b = new Graph("backward");
-            b.add(leviathan.compute.Ops.fill("zero_grads", grads.all(), 0f));
-            b.add(leviathan.compute.Ops.fill("zero_dacts", dacts.all(), 0f));
-            b.add(leviathan.compute.Ops.fill("zero_du", du, 0f));
+            b.add(leviathan.stages.CoreStages.fill("zero_grads", grads.all(), 0f));
+            b.add(leviathan.stages.CoreStages.fill("zero_dacts", dacts.all(), 0f));
+            b.add(leviathan.stages.CoreStages.fill("zero_du", du, 0f));
             mixer.backward(b, ctx);
             forward = backend.compile(f);
             backward = backend.compile(b);
@@ -504,8 +503,8 @@ class PerformerMixerTest {
         FloatSlice out = FloatSlice.of("out", 1, T, C);
         Graph g = new Graph("performer");
         FloatSlice keyMax = FloatSlice.of("key_max", 1, H);
-        g.add(PerformerOps.features("features", phiQ, phiK, keyMax, qkv, omega, 1, T, C, H, m));
-        g.add(PerformerOps.scan("scan", out, FloatSlice.of("numerator", 1, H, T, D + 1), FloatSlice.of("state", 1, H, m, D + 1),
+        g.add(PerformerMixer.Stages.features("features", phiQ, phiK, keyMax, qkv, omega, 1, T, C, H, m));
+        g.add(PerformerMixer.Stages.scan("scan", out, FloatSlice.of("numerator", 1, H, T, D + 1), FloatSlice.of("state", 1, H, m, D + 1),
                 phiQ, phiK, keyMax, qkv, 1, T, C, H, m));
         backend.compile(g).run();
         return out.toArray();

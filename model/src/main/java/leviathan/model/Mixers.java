@@ -27,7 +27,7 @@ public final class Mixers {
         MIXERS.put("performer", new Entry("FAVOR+ linear-time causal attention with positive orthogonal random features (SPEC 2.3)", leviathan.model.mixers.PerformerMixer::new));
         MIXERS.put("longformer", new Entry("causal sliding-window attention with per-head dilation and global tokens, banded scores (SPEC 2.4)", leviathan.model.mixers.LongformerMixer::new));
         MIXERS.put("synthesizer", new Entry("dense or random synthesizer: attention logits from an MLP of the token or a learned table (SPEC 2.5)", leviathan.model.mixers.SynthesizerMixer::new));
-        MIXERS.put("attention", new Entry("causal scaled dot-product attention, the baseline (SPEC 2.1)", AttentionMixer::new));
+        MIXERS.put("attention", new Entry("causal scaled dot-product attention, the baseline (SPEC 2.1)", leviathan.model.mixers.AttentionMixer::new));
     }
 
     public static Mixer create(ModelConfig config) {

@@ -10,8 +10,6 @@ import leviathan.graph.Stage;
 import leviathan.graph.StageChecks;
 import leviathan.kernels.Leviathan;
 import leviathan.kernels.LeviathanKernels;
-import leviathan.model.Layers;
-import leviathan.model.Mixer;
 import leviathan.model.MixerContext;
 import leviathan.model.MixerOptions;
 import leviathan.model.ModelConfig;
@@ -27,15 +25,14 @@ import leviathan.stages.CoreStages;
  * <p>Option {@code lags} (L, default 4, 1 ≤ L ≤ context). Tensors: GPT-2's {@code c_attn} and
  * {@code c_proj}, and {@code lag_weight} [H, L].
  */
-public final class LeviathanMixer implements Mixer {
+public final class LeviathanMixer extends QkvMixer {
     public static final String NAME = "leviathan";
     public static final int DEFAULT_LAGS = 4;
 
-    private final ModelConfig config;
     private final int lags;
 
     public LeviathanMixer(ModelConfig config) {
-        this.config = config;
+        super(config);
         MixerOptions options = MixerOptions.of(config).allowOnly("lags");
         this.lags = options.integer("lags", DEFAULT_LAGS, 1, config.contextLength);
     }
@@ -51,14 +48,14 @@ public final class LeviathanMixer implements Mixer {
     }
 
     @Override
-    public List<ParamSpec> parameters(String prefix) {
+    protected List<ParamSpec> extraParameters(String prefix) {
         int H = config.heads, L = lags;
         // lag_weight is not decayed: weight decay pulls g towards 0, i.e. towards all-zero scores
         // (uniform attention), not towards its neutral value e_0 (plain attention). Like a
         // LayerNorm gain, it is a per-head scale of the scores, not a weight matrix.
         // Declared last, and drawing nothing from the generator, so the tensors shared with
         // attention get the same initial values under the same seed.
-        List<ParamSpec> specs = new java.util.ArrayList<>(Layers.qkvAndProjection(prefix, config));
+        List<ParamSpec> specs = new java.util.ArrayList<>();
         specs.add(ParamSpec.custom(prefix + "lag_weight", new int[] {H, L}, false, (data, offset, length, rng) -> {
             Arrays.fill(data, offset, offset + length, 0f);
             for (int h = 0; h < H; h++) {
@@ -69,30 +66,24 @@ public final class LeviathanMixer implements Mixer {
     }
 
     @Override
-    public void declareActivations(BlockLayout acts, String prefix, int B, int T) {
-        int C = config.width, H = config.heads;
-        acts.add(prefix + "qkv", B, T, 3 * C);
+    protected void declareMixing(BlockLayout acts, String prefix, int B, int T) {
+        int H = config.heads;
         acts.add(prefix + "base", B, H, T, T);     // A = QKᵀ/√D
         acts.add(prefix + "preatt", B, H, T, T);   // S, the lag-correlated scores
         acts.add(prefix + "att", B, H, T, T);      // P
-        acts.add(prefix + "atty", B, T, C);
     }
 
     @Override
-    public void forward(Graph g, MixerContext x) {
-        int B = x.B, T = x.T, BT = x.BT(), C = x.C(), H = x.H();
-        Layers.linearForward(g, x.stage("qkv"), x.act("qkv"), x.u(), x.param("c_attn.weight"), x.param("c_attn.bias"), BT, C, 3 * C);
+    protected void mix(Graph g, MixerContext x) {
+        int B = x.B, T = x.T, C = x.C(), H = x.H();
         g.add(Stages.baseScores(x.stage("base_scores"), x.act("base"), x.act("qkv"), B, T, C, H));
         g.add(Stages.lagCorrelate(x.stage("lag_correlate"), x.act("preatt"), x.act("base"), x.param("lag_weight"), B, T, H, lags));
         g.add(Stages.softmaxValues(x.stage("softmax_values"), x.act("atty"), x.act("att"), x.act("preatt"), x.act("qkv"), B, T, C, H));
-        Layers.linearForward(g, x.stage("proj"), x.y(), x.act("atty"), x.param("c_proj.weight"), x.param("c_proj.bias"), BT, C, C);
     }
 
     @Override
-    public void backward(Graph g, MixerContext x) {
-        int B = x.B, T = x.T, BT = x.BT(), C = x.C(), H = x.H();
-        Layers.linearBackward(g, x.stage("proj.backward"), x.dact("atty"), x.grad("c_proj.weight"), x.grad("c_proj.bias"),
-                x.dy(), x.act("atty"), x.param("c_proj.weight"), BT, C, C);
+    protected void mixBackward(Graph g, MixerContext x) {
+        int B = x.B, T = x.T, C = x.C(), H = x.H();
         // dS (in dpreatt), then dA (in dbase) and dg from it; dq from dA; dk, dv by attention's own key/value stage.
         g.add(Stages.scoresBackward(x.stage("scores.backward"), x.dact("preatt"), x.dact("atty"), x.act("qkv"), x.act("att"),
                 B, T, C, H));
@@ -103,8 +94,6 @@ public final class LeviathanMixer implements Mixer {
         g.add(Stages.queryBackward(x.stage("query.backward"), x.dact("qkv"), x.dact("base"), x.act("qkv"), B, T, C, H));
         g.add(CoreStages.attentionBackwardKeyValue(x.stage("key_value.backward"), x.dact("qkv"), x.dact("base"), x.dact("atty"),
                 x.act("qkv"), x.act("att"), B, T, C, H));
-        Layers.linearBackward(g, x.stage("qkv.backward"), x.du(), x.grad("c_attn.weight"), x.grad("c_attn.bias"),
-                x.dact("qkv"), x.u(), x.param("c_attn.weight"), BT, C, 3 * C);
     }
 
     /**

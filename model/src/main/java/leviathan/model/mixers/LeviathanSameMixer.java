@@ -1,7 +1,5 @@
 package leviathan.model.mixers;
 
-import java.util.List;
-
 import leviathan.graph.BlockLayout;
 import leviathan.graph.FloatSlice;
 import leviathan.graph.Graph;
@@ -9,12 +7,9 @@ import leviathan.graph.Stage;
 import leviathan.graph.StageChecks;
 import leviathan.kernels.LeviathanSame;
 import leviathan.kernels.LeviathanSameKernels;
-import leviathan.model.Layers;
-import leviathan.model.Mixer;
 import leviathan.model.MixerContext;
 import leviathan.model.MixerOptions;
 import leviathan.model.ModelConfig;
-import leviathan.model.ParamSpec;
 import leviathan.stages.CoreStages;
 
 /**
@@ -27,13 +22,12 @@ import leviathan.stages.CoreStages;
  * result. It is kept only to reproduce the notebook. Gradients flow to Q, K (through Cmat and
  * through Kᵀ) and V, exactly. No options; the tensors are GPT-2's {@code c_attn} and {@code c_proj}.
  */
-public final class LeviathanSameMixer implements Mixer {
+public final class LeviathanSameMixer extends QkvMixer {
     public static final String NAME = "leviathan-same";
 
-    private final ModelConfig config;
 
     public LeviathanSameMixer(ModelConfig config) {
-        this.config = config;
+        super(config);
         MixerOptions.of(config).allowOnly();
     }
 
@@ -48,34 +42,23 @@ public final class LeviathanSameMixer implements Mixer {
     }
 
     @Override
-    public List<ParamSpec> parameters(String prefix) {
-        return Layers.qkvAndProjection(prefix, config);
-    }
-
-    @Override
-    public void declareActivations(BlockLayout acts, String prefix, int B, int T) {
+    protected void declareMixing(BlockLayout acts, String prefix, int B, int T) {
         int C = config.width, H = config.heads;
-        acts.add(prefix + "qkv", B, T, 3 * C);
         acts.add(prefix + "cqkv", B, T, 3 * C);    // [Cmat | K | V]
         acts.add(prefix + "preatt", B, H, T, T);
         acts.add(prefix + "att", B, H, T, T);
-        acts.add(prefix + "atty", B, T, C);
     }
 
     @Override
-    public void forward(Graph g, MixerContext x) {
-        int B = x.B, T = x.T, BT = x.BT(), C = x.C(), H = x.H();
-        Layers.linearForward(g, x.stage("qkv"), x.act("qkv"), x.u(), x.param("c_attn.weight"), x.param("c_attn.bias"), BT, C, 3 * C);
+    protected void mix(Graph g, MixerContext x) {
+        int B = x.B, T = x.T, C = x.C(), H = x.H();
         g.add(Stages.correlate(x.stage("correlate"), x.act("cqkv"), x.act("qkv"), B, T, C, H));
         g.add(CoreStages.attentionForward(x.stage("attention"), x.act("atty"), x.act("preatt"), x.act("att"), x.act("cqkv"), B, T, C, H));
-        Layers.linearForward(g, x.stage("proj"), x.y(), x.act("atty"), x.param("c_proj.weight"), x.param("c_proj.bias"), BT, C, C);
     }
 
     @Override
-    public void backward(Graph g, MixerContext x) {
-        int B = x.B, T = x.T, BT = x.BT(), C = x.C(), H = x.H();
-        Layers.linearBackward(g, x.stage("proj.backward"), x.dact("atty"), x.grad("c_proj.weight"), x.grad("c_proj.bias"),
-                x.dy(), x.act("atty"), x.param("c_proj.weight"), BT, C, C);
+    protected void mixBackward(Graph g, MixerContext x) {
+        int B = x.B, T = x.T, C = x.C(), H = x.H();
         // Attention backward over cqkv gives dcqkv = [dCmat | dK through Kᵀ | dV] ...
         g.add(CoreStages.attentionBackwardQuery(x.stage("attention.backward_query"), x.dact("cqkv"), x.dact("preatt"), x.dact("atty"),
                 x.act("cqkv"), x.act("att"), B, T, C, H));
@@ -83,8 +66,6 @@ public final class LeviathanSameMixer implements Mixer {
                 x.act("cqkv"), x.act("att"), B, T, C, H));
         // ... which the correlation's backward turns into dQ, dK (both paths) and dV.
         g.add(Stages.correlateBackward(x.stage("correlate.backward"), x.dact("qkv"), x.dact("cqkv"), x.act("qkv"), B, T, C, H));
-        Layers.linearBackward(g, x.stage("qkv.backward"), x.du(), x.grad("c_attn.weight"), x.grad("c_attn.bias"),
-                x.dact("qkv"), x.u(), x.param("c_attn.weight"), BT, C, 3 * C);
     }
 
     /**

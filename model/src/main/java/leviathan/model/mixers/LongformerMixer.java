@@ -1,7 +1,6 @@
 package leviathan.model.mixers;
 
 import java.util.Arrays;
-import java.util.List;
 
 import leviathan.graph.BlockLayout;
 import leviathan.graph.FloatSlice;
@@ -11,12 +10,9 @@ import leviathan.graph.Stage;
 import leviathan.graph.StageChecks;
 import leviathan.kernels.Longformer;
 import leviathan.kernels.LongformerKernels;
-import leviathan.model.Layers;
-import leviathan.model.Mixer;
 import leviathan.model.MixerContext;
 import leviathan.model.MixerOptions;
 import leviathan.model.ModelConfig;
-import leviathan.model.ParamSpec;
 
 /**
  * Longformer attention (SPEC 2.4): causal sliding window of {@code window} keys per query with a
@@ -32,17 +28,16 @@ import leviathan.model.ParamSpec;
  * layout described in {@link leviathan.kernels.Longformer}. No buffer for the global rows is
  * needed: a global query i &lt; G attends to j ≤ i &lt; G, all of them global columns.
  */
-public final class LongformerMixer implements Mixer {
+public final class LongformerMixer extends QkvMixer {
     public static final int DEFAULT_WINDOW = 16;
 
-    private final ModelConfig config;
     private final int window;
     private final int globals;
     /** One dilation per head, the kernels' (H) int buffer; fixed by the config. */
     private final IntSlice dilation;
 
     public LongformerMixer(ModelConfig config) {
-        this.config = config;
+        super(config);
         MixerOptions options = MixerOptions.of(config).allowOnly("window", "dilation", "globals");
         int Tmax = config.contextLength;
         this.window = options.integer("window", Math.min(DEFAULT_WINDOW, Tmax), 1, Tmax);
@@ -93,39 +88,26 @@ public final class LongformerMixer implements Mixer {
     }
 
     @Override
-    public List<ParamSpec> parameters(String prefix) {
-        return Layers.qkvAndProjection(prefix, config);
-    }
-
-    @Override
-    public void declareActivations(BlockLayout acts, String prefix, int B, int T) {
-        int C = config.width, H = config.heads;
-        acts.add(prefix + "qkv", B, T, 3 * C);
+    protected void declareMixing(BlockLayout acts, String prefix, int B, int T) {
+        int H = config.heads;
         acts.add(prefix + "preatt", B, H, T, globals + window);
         acts.add(prefix + "att", B, H, T, globals + window);
-        acts.add(prefix + "atty", B, T, C);
     }
 
     @Override
-    public void forward(Graph g, MixerContext x) {
-        int BT = x.BT(), C = x.C();
-        Layers.linearForward(g, x.stage("qkv"), x.act("qkv"), x.u(), x.param("c_attn.weight"), x.param("c_attn.bias"), BT, C, 3 * C);
+    protected void mix(Graph g, MixerContext x) {
+        int C = x.C();
         g.add(Stages.forward(x.stage("longformer"), x.act("atty"), x.act("preatt"), x.act("att"), x.act("qkv"),
                 dilation, x.B, x.T, C, x.H(), window, globals));
-        Layers.linearForward(g, x.stage("proj"), x.y(), x.act("atty"), x.param("c_proj.weight"), x.param("c_proj.bias"), BT, C, C);
     }
 
     @Override
-    public void backward(Graph g, MixerContext x) {
-        int BT = x.BT(), C = x.C();
-        Layers.linearBackward(g, x.stage("proj.backward"), x.dact("atty"), x.grad("c_proj.weight"), x.grad("c_proj.bias"),
-                x.dy(), x.act("atty"), x.param("c_proj.weight"), BT, C, C);
+    protected void mixBackward(Graph g, MixerContext x) {
+        int C = x.C();
         g.add(Stages.backwardQuery(x.stage("longformer.backward_query"), x.dact("qkv"), x.dact("preatt"), x.dact("atty"),
                 x.act("qkv"), x.act("att"), dilation, x.B, x.T, C, x.H(), window, globals));
         g.add(Stages.backwardKeyValue(x.stage("longformer.backward_key_value"), x.dact("qkv"), x.dact("preatt"),
                 x.dact("atty"), x.act("qkv"), x.act("att"), dilation, x.B, x.T, C, x.H(), window, globals));
-        Layers.linearBackward(g, x.stage("qkv.backward"), x.du(), x.grad("c_attn.weight"), x.grad("c_attn.bias"),
-                x.dact("qkv"), x.u(), x.param("c_attn.weight"), BT, C, 3 * C);
     }
 
     @Override

@@ -13,8 +13,6 @@ import leviathan.graph.Stage;
 import leviathan.graph.StageChecks;
 import leviathan.kernels.Performer;
 import leviathan.kernels.PerformerKernels;
-import leviathan.model.Layers;
-import leviathan.model.Mixer;
 import leviathan.model.MixerContext;
 import leviathan.model.MixerOptions;
 import leviathan.model.MixerState;
@@ -34,15 +32,14 @@ import leviathan.model.Rng;
  * generator seeded by (run seed, l, s / R) alone, so a run resumed from any checkpoint redraws
  * exactly what the uninterrupted run drew.
  */
-public final class PerformerMixer implements Mixer {
+public final class PerformerMixer extends QkvMixer {
     public static final int DEFAULT_REDRAW = 1000;
 
-    private final ModelConfig config;
     private final int features;
     private final int redraw;
 
     public PerformerMixer(ModelConfig config) {
-        this.config = config;
+        super(config);
         MixerOptions options = MixerOptions.of(config).allowOnly("features", "redraw");
         this.features = options.integer("features", 2 * config.headSize(), 1, 1 << 16);
         this.redraw = options.integer("redraw", DEFAULT_REDRAW, 0, Integer.MAX_VALUE);
@@ -69,18 +66,17 @@ public final class PerformerMixer implements Mixer {
     }
 
     @Override
-    public List<ParamSpec> parameters(String prefix) {
+    protected List<ParamSpec> extraParameters(String prefix) {
         int H = config.heads, D = config.headSize(), m = features;
-        List<ParamSpec> specs = new java.util.ArrayList<>(Layers.qkvAndProjection(prefix, config));
+        List<ParamSpec> specs = new java.util.ArrayList<>();
         specs.addAll(List.of(ParamSpec.buffer(prefix + "features", new int[] {H, m, D},
                         (data, offset, length, rng) -> drawOrthogonalFeatures(data, offset, H, m, D, rng))));
         return specs;
     }
 
     @Override
-    public void declareActivations(BlockLayout acts, String prefix, int B, int T) {
-        int C = config.width, H = config.heads, D = config.headSize(), m = features;
-        acts.add(prefix + "qkv", B, T, 3 * C);
+    protected void declareMixing(BlockLayout acts, String prefix, int B, int T) {
+        int H = config.heads, D = config.headSize(), m = features;
         acts.add(prefix + "phi_q", B, H, T, m);
         acts.add(prefix + "phi_k", B, H, T, m);
         acts.add(prefix + "key_max", B, H);
@@ -88,25 +84,20 @@ public final class PerformerMixer implements Mixer {
         // The running prefix sum of the forward scan; its mirror in the activation gradients is the
         // running sum (scratch) of the two backward scans, which run one after the other.
         acts.add(prefix + "scan_state", B, H, m, D + 1);
-        acts.add(prefix + "atty", B, T, C);
     }
 
     @Override
-    public void forward(Graph g, MixerContext x) {
+    protected void mix(Graph g, MixerContext x) {
         int B = x.B, T = x.T, C = x.C(), H = x.H(), m = features;
-        Layers.linearForward(g, x.stage("qkv"), x.act("qkv"), x.u(), x.param("c_attn.weight"), x.param("c_attn.bias"), B * T, C, 3 * C);
         g.add(Stages.features(x.stage("features"), x.act("phi_q"), x.act("phi_k"), x.act("key_max"), x.act("qkv"),
                 x.param("features"), B, T, C, H, m));
         g.add(Stages.scan(x.stage("scan"), x.act("atty"), x.act("numerator"), x.act("scan_state"), x.act("phi_q"),
                 x.act("phi_k"), x.act("key_max"), x.act("qkv"), B, T, C, H, m));
-        Layers.linearForward(g, x.stage("proj"), x.y(), x.act("atty"), x.param("c_proj.weight"), x.param("c_proj.bias"), B * T, C, C);
     }
 
     @Override
-    public void backward(Graph g, MixerContext x) {
+    protected void mixBackward(Graph g, MixerContext x) {
         int B = x.B, T = x.T, C = x.C(), H = x.H(), m = features;
-        Layers.linearBackward(g, x.stage("proj.backward"), x.dact("atty"), x.grad("c_proj.weight"), x.grad("c_proj.bias"),
-                x.dy(), x.act("atty"), x.param("c_proj.weight"), B * T, C, C);
         g.add(Stages.outputGrad(x.stage("output_grad"), x.dact("numerator"), x.dact("atty"), x.act("atty"), x.act("numerator"),
                 B, T, C, H));
         g.add(Stages.backwardQuery(x.stage("backward_query"), x.dact("phi_q"), x.dact("scan_state"), x.dact("numerator"),
@@ -115,8 +106,6 @@ public final class PerformerMixer implements Mixer {
                 x.dact("numerator"), x.act("phi_q"), x.act("phi_k"), x.act("qkv"), B, T, C, H, m));
         g.add(Stages.backwardFeatures(x.stage("backward_features"), x.dact("qkv"), x.dact("phi_q"), x.dact("phi_k"),
                 x.act("phi_q"), x.act("phi_k"), x.act("qkv"), x.param("features"), B, T, C, H, m));
-        Layers.linearBackward(g, x.stage("qkv.backward"), x.du(), x.grad("c_attn.weight"), x.grad("c_attn.bias"),
-                x.dact("qkv"), x.u(), x.param("c_attn.weight"), B * T, C, 3 * C);
     }
 
     /** Redraws every layer's ω before step s when s > 0 and s is a multiple of {@code redraw}. */

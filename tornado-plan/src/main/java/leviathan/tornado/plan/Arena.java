@@ -1,4 +1,4 @@
-package leviathan.tornado;
+package leviathan.tornado.plan;
 
 import java.util.Collection;
 import java.util.IdentityHashMap;
@@ -17,15 +17,15 @@ import leviathan.graph.IntSlice;
  * in another), so most stages pass one array several times. With an arena every task receives the
  * float arena once and addresses each buffer by offset, whatever the aliasing.
  */
-final class Arena {
+public final class Arena implements ArenaView {
     /** Buffers start on 64-byte boundaries (whole cache lines / vector loads on the device). */
     private static final int ALIGN = 16;
 
-    final float[] floats;
-    final int[] ints;
+    private final float[] floats;
+    private final int[] ints;
     private final Map<Object, Integer> base = new IdentityHashMap<>();
 
-    Arena(Collection<Object> members) {
+    public Arena(Collection<Object> members) {
         long f = 0, n = 0;
         for (Object a : members) {
             if (a instanceof float[] fa) {
@@ -44,25 +44,37 @@ final class Arena {
         ints = new int[(int) Math.max(n, 1)];
     }
 
+    @Override
+    public float[] floats() {
+        return floats;
+    }
+
+    @Override
+    public int[] ints() {
+        return ints;
+    }
+
     private static long align(long x) {
         return (x + ALIGN - 1) / ALIGN * ALIGN;
     }
 
-    boolean contains(Object array) {
+    public boolean contains(Object array) {
         return base.containsKey(array);
     }
 
     /** Offset of the host array's first element in its arena. */
-    int base(Object array) {
+    public int base(Object array) {
         return base.get(array);
     }
 
     /** Offset of a slice in the float arena; −1 for an absent optional buffer. */
-    int at(FloatSlice s) {
+    @Override
+    public int at(FloatSlice s) {
         return s == null ? -1 : base(s.array) + s.offset;
     }
 
-    int at(IntSlice s) {
+    @Override
+    public int at(IntSlice s) {
         return base(s.array) + s.offset;
     }
 
@@ -71,16 +83,16 @@ final class Arena {
     }
 
     /** Host array → image. */
-    void put(Object array) {
+    public void put(Object array) {
         System.arraycopy(array, 0, array instanceof float[] ? floats : ints, base(array), length(array));
     }
 
     /** Image → host array. */
-    void get(Object array) {
+    public void get(Object array) {
         System.arraycopy(array instanceof float[] ? floats : ints, base(array), array, 0, length(array));
     }
 
-    long bytes() {
+    public long bytes() {
         return 4L * floats.length + 4L * ints.length;
     }
 }

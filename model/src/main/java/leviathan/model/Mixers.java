@@ -21,13 +21,26 @@ public final class Mixers {
     private static final Map<String, Entry> MIXERS = new LinkedHashMap<>();
 
     static {
-        // One line per mixer: config name, one-line description, constructor.
-        MIXERS.put("leviathan", new Entry("causal Leviathan: attention scores correlated over L sequence lags with learned per-head weights, option lags (SPEC 2.2)", leviathan.model.mixers.LeviathanMixer::new));
-        MIXERS.put("leviathan-same", new Entry("NOT CAUSAL (leaks later tokens): the seed notebook's correlate2d(Q, K, 'same') score, kept only to reproduce it (SPEC 2.2)", leviathan.model.mixers.LeviathanSameMixer::new));
-        MIXERS.put("performer", new Entry("FAVOR+ linear-time causal attention with positive orthogonal random features (SPEC 2.3)", leviathan.model.mixers.PerformerMixer::new));
-        MIXERS.put("longformer", new Entry("causal sliding-window attention with per-head dilation and global tokens, banded scores (SPEC 2.4)", leviathan.model.mixers.LongformerMixer::new));
-        MIXERS.put("synthesizer", new Entry("dense or random synthesizer: attention logits from an MLP of the token or a learned table (SPEC 2.5)", leviathan.model.mixers.SynthesizerMixer::new));
-        MIXERS.put("attention", new Entry("causal scaled dot-product attention, the baseline (SPEC 2.1)", leviathan.model.mixers.AttentionMixer::new));
+        // One registration line per mixer: config name, one-line description, constructor.
+        register("leviathan", "causal Leviathan: attention scores correlated over L sequence lags with learned per-head weights, option lags (SPEC 2.2)", leviathan.model.mixers.LeviathanMixer::new);
+        register("leviathan-same", "NOT CAUSAL (leaks later tokens): the seed notebook's correlate2d(Q, K, 'same') score, kept only to reproduce it (SPEC 2.2)", leviathan.model.mixers.LeviathanSameMixer::new);
+        register("performer", "FAVOR+ linear-time causal attention with positive orthogonal random features (SPEC 2.3)", leviathan.model.mixers.PerformerMixer::new);
+        register("longformer", "causal sliding-window attention with per-head dilation and global tokens, banded scores (SPEC 2.4)", leviathan.model.mixers.LongformerMixer::new);
+        register("synthesizer", "dense or random synthesizer: attention logits from an MLP of the token or a learned table (SPEC 2.5)", leviathan.model.mixers.SynthesizerMixer::new);
+        register("attention", "causal scaled dot-product attention, the baseline (SPEC 2.1)", leviathan.model.mixers.AttentionMixer::new);
+    }
+
+    /** Makes a mixer known under {@code name}; a name can be registered once. */
+    public static synchronized void register(String name, String description, Function<ModelConfig, Mixer> factory) {
+        if (MIXERS.containsKey(name)) {
+            throw new IllegalArgumentException("a mixer named '" + name + "' is already registered");
+        }
+        MIXERS.put(name, new Entry(description, factory));
+    }
+
+    /** Whether a mixer of this name is registered. */
+    public static synchronized boolean has(String name) {
+        return MIXERS.containsKey(name);
     }
 
     public static Mixer create(ModelConfig config) {
@@ -39,13 +52,13 @@ public final class Mixers {
         return entry(name).description;
     }
 
-    public static Map<String, String> all() {
+    public static synchronized Map<String, String> all() {
         Map<String, String> m = new LinkedHashMap<>();
         MIXERS.forEach((k, v) -> m.put(k, v.description));
         return m;
     }
 
-    private static Entry entry(String name) {
+    private static synchronized Entry entry(String name) {
         Entry e = MIXERS.get(name);
         if (e == null) {
             throw new IllegalArgumentException("unknown mixer '" + name + "' (known: " + String.join(", ", MIXERS.keySet()) + ")");

@@ -20,13 +20,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import leviathan.graph.Backend;
+import leviathan.graph.Profiler;
+import leviathan.jvm.JvmBackend;
 
 /**
  * Checkpoint round trip and file format (SPEC 4): save then load gives identical parameters, config
@@ -41,13 +46,23 @@ class CheckpointTest {
     /** A vocabulary with characters JSON must escape and one outside the BMP. */
     static final List<String> VOCAB = List.of("\n", " ", "\"", "\\", "a", "b", "é", "\u2028", "\uD83D\uDE00", "z", "~");
 
+    /** The loss of one fixed batch. */
+    static float loss(Gpt model) {
+        Workspace ws = model.workspace(2, model.config.contextLength, false);
+        TestModels.randomBatch(ws, 5);
+        try (Backend backend = new JvmBackend(1, true, new Profiler())) {
+            return TestModels.loss(backend, backend.compile(ws.logitsGraph), backend.compile(ws.lossGraph), ws);
+        }
+    }
+
     static Gpt model(ModelConfig cfg) {
         return TestModels.randomised(cfg, 3, 0.1f);
     }
 
-    @Test
-    void roundTripIsExact() throws IOException {
-        ModelConfig cfg = TestModels.tiny();
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("leviathan.model.TestModels#allMixers")
+    void roundTripIsExact(String mixer) throws IOException {
+        ModelConfig cfg = TestModels.tiny(mixer);
         assertEquals(VOCAB.size(), cfg.vocabSize);
         Gpt model = model(cfg);
         Path file = tmp.resolve("model.safetensors");
@@ -57,6 +72,7 @@ class CheckpointTest {
         assertEquals(VOCAB, loaded.vocab);
         Gpt back = ModelCheckpoint.loadModel(loaded, file);
         assertTrue(Arrays.equals(model.params.array(), back.params.array()), "parameters differ after the round trip");
+        assertEquals(loss(model), loss(back), 0f, "the loaded model scores a batch differently");
         assertEquals("hello", loaded.contents.metadata.get("note"));
         // Saving the loaded model again gives the same bytes.
         Path again = tmp.resolve("again.safetensors");

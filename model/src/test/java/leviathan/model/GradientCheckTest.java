@@ -9,9 +9,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import leviathan.graph.Backend;
 import leviathan.graph.Profiler;
@@ -20,11 +22,13 @@ import leviathan.jvm.JvmBackend;
 /**
  * Whole-model gradient check (SPEC 1): the backward graph's gradients against central finite
  * differences (L(p+e) − L(p−e)) / 2e of the float32 model's loss, for sampled coordinates of every
- * parameter tensor, on the JVM backend with plain and with fast (Vector API) kernels.
+ * parameter tensor, for every registered mixer, on the JVM backend with plain and with fast (Vector API) kernels.
  *
  * <p>Parameters are GPT-2-initialised and then moved by N(0, 0.25) noise so that every gradient is
  * clearly non-zero; batch 2×8, fixed seeds. Step e = 5e-3 (the actual float32 step p±e is used in
- * the quotient). Tolerance: |g − fd| ≤ 2e-2·max(|g|, |fd|) + 1e-4. Float32 rounding of L ≈ 2.5
+ * the quotient). Tolerance: |g − fd| ≤ 2e-2·max(|g|, |fd|) + 1e-4, against the quotient over the
+ * step, half of it or a quarter; a coordinate whose quotients disagree among themselves sits on a
+ * kink (a ReLU switching) and is skipped, at most one in twenty. Float32 rounding of L ≈ 2.5
  * gives fd noise of order 5e-5 and the O(e²) truncation error stays below 0.5% here; the
  * largest observed |g − fd| is about 30% of the tolerance. One worker thread (the result does not
  * depend on it, and the machine is shared).
@@ -35,10 +39,14 @@ class GradientCheckTest {
     private static final double ABS_TOL = 1e-4;
     private static final int RANDOM_COORDS = 5;
 
-    @ParameterizedTest(name = "fast={0}")
-    @ValueSource(booleans = {false, true})
-    void gradientsMatchFiniteDifferences(boolean fast) {
-        ModelConfig cfg = TestModels.tiny();
+    static Stream<Arguments> mixersAndKernels() {
+        return TestModels.allMixers().flatMap(m -> Stream.of(Arguments.of(m, false), Arguments.of(m, true)));
+    }
+
+    @ParameterizedTest(name = "{0}, fast={1}")
+    @MethodSource("mixersAndKernels")
+    void gradientsMatchFiniteDifferences(String mixer, boolean fast) {
+        ModelConfig cfg = TestModels.tiny(mixer);
         Gpt model = TestModels.randomised(cfg, 42, 0.25f);
         Workspace ws = model.workspace(2, cfg.contextLength, true);
         TestModels.randomBatch(ws, 7);
@@ -65,6 +73,7 @@ class GradientCheckTest {
             Set<String> checkedPrefixes = new LinkedHashSet<>();
             List<String> failures = new ArrayList<>();
             int checked = 0;
+            int kinks = 0;
             for (ParamSpec s : model.specs()) {
                 if (!s.trainable) {
                     continue;
@@ -84,21 +93,25 @@ class GradientCheckTest {
                 }
                 double maxFd = 0;
                 for (int i : coords) {
-                    float orig = p[off + i];
-                    float up = orig + EPS;
-                    float down = orig - EPS;
-                    p[off + i] = up;
-                    float lp = TestModels.loss(backend, logits, loss, ws);
-                    p[off + i] = down;
-                    float lm = TestModels.loss(backend, logits, loss, ws);
-                    p[off + i] = orig;
-                    double fd = ((double) lp - lm) / ((double) up - down);
+                    double fd = finiteDifference(backend, logits, loss, ws, p, off + i, EPS);
                     double g = grads[off + i];
                     maxFd = Math.max(maxFd, Math.abs(fd));
-                    double tol = REL_TOL * Math.max(Math.abs(g), Math.abs(fd)) + ABS_TOL;
-                    if (Math.abs(g - fd) > tol) {
-                        failures.add(String.format("%s[%d]: backward %.6g, finite difference %.6g (|diff| %.3g > tol %.3g)",
-                                s.name, i, g, fd, Math.abs(g - fd), tol));
+                    if (!close(g, fd)) {
+                        // A kink (a ReLU switching) within the step makes the quotient meaningless there; a smaller step
+                        // may miss it. The coordinate passes if a quotient over half or a quarter of the step agrees; it is
+                        // skipped as a kink if the quotients disagree among themselves, and fails otherwise.
+                        double half = finiteDifference(backend, logits, loss, ws, p, off + i, EPS / 2);
+                        double quarter = finiteDifference(backend, logits, loss, ws, p, off + i, EPS / 4);
+                        if (close(g, half) || close(g, quarter)) {
+                            checked++;
+                            continue;
+                        }
+                        if (!close(fd, half) || !close(half, quarter)) {
+                            kinks++;
+                            continue;
+                        }
+                        failures.add(String.format("%s[%d]: backward %.6g, finite difference %.6g (|diff| %.3g)", s.name, i, g, fd,
+                                Math.abs(g - fd)));
                     }
                     checked++;
                 }
@@ -108,14 +121,33 @@ class GradientCheckTest {
             }
             // The restored parameters give back the original loss exactly.
             assertEquals(l0, TestModels.loss(backend, logits, loss, ws), 0f);
+            assertTrue(kinks <= (checked + kinks) / 20, kinks + " coordinates of " + (checked + kinks) + " sit on a kink: too many to skip");
             if (!failures.isEmpty()) {
-                fail(failures.size() + " of " + checked + " coordinates disagree (fast=" + fast + "):\n" + String.join("\n", failures));
+                fail(failures.size() + " of " + checked + " coordinates disagree (" + mixer + ", fast=" + fast + "):\n" + String.join("\n", failures));
             }
-            for (String name : List.of("wte.weight", "wpe.weight", "h.*.ln_1.weight", "h.*.ln_1.bias", "h.*.attn.c_attn.weight",
-                    "h.*.attn.c_attn.bias", "h.*.attn.c_proj.weight", "h.*.attn.c_proj.bias", "h.*.ln_2.weight", "h.*.ln_2.bias",
+            for (String name : List.of("wte.weight", "wpe.weight", "h.*.ln_1.weight", "h.*.ln_1.bias", "h.*.attn.c_proj.weight",
+                    "h.*.attn.c_proj.bias", "h.*.ln_2.weight", "h.*.ln_2.bias",
                     "h.*.mlp.c_fc.weight", "h.*.mlp.c_fc.bias", "h.*.mlp.c_proj.weight", "h.*.mlp.c_proj.bias", "ln_f.weight", "ln_f.bias")) {
                 assertTrue(checkedPrefixes.contains(name), "tensor " + name + " was not checked; checked " + checkedPrefixes);
             }
         }
+    }
+
+    private static boolean close(double a, double b) {
+        return Math.abs(a - b) <= REL_TOL * Math.max(Math.abs(a), Math.abs(b)) + ABS_TOL;
+    }
+
+    /** (L(p+e) − L(p−e)) / (actual step), with p restored afterwards. */
+    private static double finiteDifference(Backend backend, Backend.CompiledGraph logits, Backend.CompiledGraph loss, Workspace ws,
+                                           float[] p, int at, float eps) {
+        float orig = p[at];
+        float up = orig + eps;
+        float down = orig - eps;
+        p[at] = up;
+        float lp = TestModels.loss(backend, logits, loss, ws);
+        p[at] = down;
+        float lm = TestModels.loss(backend, logits, loss, ws);
+        p[at] = orig;
+        return ((double) lp - lm) / ((double) up - down);
     }
 }

@@ -1,8 +1,10 @@
 package leviathan.model;
 
 import java.util.Map;
+import java.util.stream.Stream;
 
 import leviathan.graph.Backend;
+import leviathan.model.mixers.example.RunningMeanMixer;
 
 /** Tiny configs and seeded parameter fills shared by the model tests. */
 final class TestModels {
@@ -10,7 +12,18 @@ final class TestModels {
 
     /** V=11, Tmax=8, 2 layers, 2 heads, width 16, attention. */
     static ModelConfig tiny() {
-        return new ModelConfig(11, 8, 2, 2, 16, "attention", Map.of());
+        return tiny("attention");
+    }
+
+    /** The tiny config with another mixer (its default options). */
+    static ModelConfig tiny(String mixer) {
+        return new ModelConfig(11, 8, 2, 2, 16, mixer, Map.of());
+    }
+
+    /** Every registered mixer, the test tree's example included: what the per-mixer checks run over. */
+    static Stream<String> allMixers() {
+        RunningMeanMixer.register();
+        return Mixers.all().keySet().stream();
     }
 
     /**

@@ -1,0 +1,55 @@
+package leviathan.tornado.plan;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import leviathan.graph.Backend;
+import leviathan.model.Mixers;
+import leviathan.model.ModelConfig;
+import leviathan.model.mixers.example.RunningMeanMixer;
+
+/**
+ * Every registered mixer (the test tree's example too) on a device equals the reference backend:
+ * one forward, loss and backward of a one-block model, over every activation and gradient. A
+ * device's test extends this with its backend and tolerance.
+ */
+public abstract class MixerParity {
+    static final int B = 2, T = 16;
+
+    /**
+     * Option sets that reach paths the defaults do not (every other mixer runs with its defaults):
+     * a Longformer window shorter than T with dilations and global tokens; both synthesizer kinds.
+     */
+    static final Map<String, List<Map<String, String>>> OPTIONS = Map.of(
+            "performer", List.of(Map.of("features", "12")),
+            "longformer", List.of(Map.of("window", "4", "dilation", "1,2", "globals", "2")),
+            "synthesizer", List.of(Map.of("kind", "dense"), Map.of("kind", "random")));
+
+    protected abstract Supplier<Backend> reference();
+
+    protected abstract Supplier<Backend> device();
+
+    protected abstract double tolerance();
+
+    /** Every registered mixer. */
+    public static Stream<String> mixers() {
+        RunningMeanMixer.register();
+        return Mixers.all().keySet().stream();
+    }
+
+    /** The one-block configs the parity runs for a mixer. */
+    public static Stream<ModelConfig> configs(String mixer) {
+        return OPTIONS.getOrDefault(mixer, List.of(Map.of())).stream().map(o -> new ModelConfig(29, T, 1, 2, 16, mixer, o));
+    }
+
+    @ParameterizedTest(name = "mixer {0}")
+    @MethodSource("mixers")
+    void mixerMatchesTheReference(String mixer) {
+        configs(mixer).forEach(mc -> DeviceParity.sameStep(mc, B, T, reference(), device(), tolerance()));
+    }
+}

@@ -1,5 +1,8 @@
 package leviathan.tornado;
 
+import leviathan.kernels.MatmulKernels;
+import leviathan.tornado.plan.TaskBinder;
+import leviathan.tornado.plan.TaskRegistry;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
@@ -8,22 +11,15 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * TornadoVM scheduling of the hot matmul stages: register-blocked variants of the bodies in
  * {@link leviathan.kernels.Matmul}. Each work item computes a 4 × 4 block of outputs, so every
  * element it loads feeds four products instead of one, and the reduction is unrolled by 4. Each
- * output's products are summed in the body's order (forward: the bias is added last rather than
- * first, which ran faster on PoCL), so results differ from the bodies by rounding only.
- *
- * <p>Measured on PoCL's CPU device here (forward 768×128×512, device kernel time): plain wrapper
- * (one output per work item over the body) 3.1 GFLOP/s, a 16×16 local-memory tiled kernel
- * 2.0 GFLOP/s (PoCL turns every barrier into a loop over the work group), blocked 13 GFLOP/s (median in
- * `bench matmul`; up to ~20 alone).
- * PoCL does not vectorise TornadoVM's kernels across work items, so register blocking is what pays
- * there; on a GPU the local-memory tiled form is the one to try (see tornado-backend/README.md).
- * A forward variant summing each output in OpenCL float8 lanes along c (both operands contiguous
- * there) ran at 10–12 GFLOP/s against this kernel's 13–14, side by side: PoCL's object code for it
- * had 48 vector multiplies and 384 scalar adds, so it was dropped.
+ * output's products are summed in the body's order (forward: the bias is added last, which was
+ * faster on PoCL), so results differ from the bodies by rounding only. PoCL does not vectorise
+ * TornadoVM's kernels across work items, so register blocking is what pays there; on a GPU a
+ * local-memory tiled form is the one to try. The variants measured and dropped (local-memory tiles,
+ * float8 lanes) are in docs/performance.md.
  *
  * <p>Used when all three sizes are multiples of 4; otherwise (the LM head: V = 65) and with
- * {@code -Dleviathan.tornado.matmul=plain} the plain wrappers in {@link CoreTasks} run. The tests
- * run both against the JVM backend.
+ * {@code -Dleviathan.tornado.matmul=plain} the generated wrappers of the plain bodies run. These are
+ * hand-written kernels, not bodies: the tests run both forms against the JVM backend.
  */
 public final class MatmulTasks {
     private MatmulTasks() {}
@@ -37,11 +33,11 @@ public final class MatmulTasks {
         return variant.equals("blocked") && a % 4 == 0 && b % 4 == 0 && c % 4 == 0;
     }
 
-    /** A grid of (n0/4) × (n1/4) work items, with an explicit work group (PoCL's own choice ran at half the speed). */
-    static void grid(String id, int n0, int n1, TornadoTasks.BindContext ctx) {
+    /** A grid of (n0/4) × (n1/4) work items, with an explicit work group (PoCL's own choice was slower, see docs/performance.md). */
+    static void grid(String id, int n0, int n1, Object arena) {
         WorkerGrid2D grid = new WorkerGrid2D(n0 / 4, n1 / 4);
         grid.setLocalWork(divisorUpTo8(n0 / 4), divisorUpTo8(n1 / 4), 1); // it must divide the grid
-        ctx.grid(id, grid);
+        ((TornadoVmDevice.GridContext) arena).grid(id, grid);
     }
 
     /** The largest of 8, 4, 2, 1 that divides n. */
@@ -49,34 +45,46 @@ public final class MatmulTasks {
         return n % 8 == 0 ? 8 : n % 4 == 0 ? 4 : n % 2 == 0 ? 2 : 1;
     }
 
-    static void forward(TaskGraph tg, String id, int outOff, int inpOff, int wOff, int bOff, int C, int OC, int BT,
-                        TornadoTasks.BindContext ctx) {
-        if (blocked(C, OC, BT)) {
-            tg.task(id, MatmulTasks::forwardBlocked, ctx.floats(), outOff, inpOff, wOff, bOff, C, OC, BT);
-            grid(id, OC, BT, ctx);
-        } else {
-            tg.task(id, CoreTasks::matmulForward, ctx.floats(), outOff, inpOff, wOff, bOff, C, OC, BT);
-        }
-    }
-
-    static void backwardInput(TaskGraph tg, String id, int dinpOff, int doutOff, int wOff, int C, int OC, int accumulate, int BT,
-                              TornadoTasks.BindContext ctx) {
-        if (blocked(C, OC, BT)) {
-            tg.task(id, MatmulTasks::backwardInputBlocked, ctx.floats(), dinpOff, doutOff, wOff, C, OC, accumulate, BT);
-            grid(id, C, BT, ctx);
-        } else {
-            tg.task(id, CoreTasks::matmulBackwardInput, ctx.floats(), dinpOff, doutOff, wOff, C, OC, accumulate, BT);
-        }
-    }
-
-    static void backwardWeight(TaskGraph tg, String id, int dwOff, int doutOff, int inpOff, int BT, int C, int OC,
-                               TornadoTasks.BindContext ctx) {
-        if (blocked(C, OC, BT)) {
-            tg.task(id, MatmulTasks::backwardWeightBlocked, ctx.floats(), dwOff, doutOff, inpOff, BT, C, OC);
-            grid(id, C, OC, ctx);
-        } else {
-            tg.task(id, CoreTasks::matmulBackwardWeight, ctx.floats(), dwOff, doutOff, inpOff, BT, C, OC);
-        }
+    /**
+     * Replaces the generated one-output-per-work-item tasks of the three matmul kernels by the blocked
+     * ones where the sizes allow; elsewhere the generated wrapper (the plain body) runs.
+     */
+    static void register(TaskRegistry<TaskGraph> registry) {
+        TaskBinder<TaskGraph> plainForward = registry.binder(MatmulKernels.FORWARD);
+        registry.put(MatmulKernels.FORWARD, (tg, id, s, arena) -> {
+            MatmulKernels.ForwardArgs a = MatmulKernels.ForwardArgs.of(s);
+            int BT = s.extent[0];
+            if (!blocked(a.C(), a.OC(), BT)) {
+                plainForward.add(tg, id, s, arena);
+                return;
+            }
+            tg.task(id, MatmulTasks::forwardBlocked, arena.floats(), arena.at(a.out()), arena.at(a.inp()), arena.at(a.weight()),
+                    arena.at(a.bias()), a.C(), a.OC(), BT);
+            grid(id, a.OC(), BT, arena);
+        });
+        TaskBinder<TaskGraph> plainInput = registry.binder(MatmulKernels.BACKWARD_INPUT);
+        registry.put(MatmulKernels.BACKWARD_INPUT, (tg, id, s, arena) -> {
+            MatmulKernels.BackwardInputArgs a = MatmulKernels.BackwardInputArgs.of(s);
+            int BT = s.extent[0];
+            if (!blocked(a.C(), a.OC(), BT)) {
+                plainInput.add(tg, id, s, arena);
+                return;
+            }
+            tg.task(id, MatmulTasks::backwardInputBlocked, arena.floats(), arena.at(a.dinp()), arena.at(a.dout()), arena.at(a.weight()),
+                    a.C(), a.OC(), a.accumulate(), BT);
+            grid(id, a.C(), BT, arena);
+        });
+        TaskBinder<TaskGraph> plainWeight = registry.binder(MatmulKernels.BACKWARD_WEIGHT);
+        registry.put(MatmulKernels.BACKWARD_WEIGHT, (tg, id, s, arena) -> {
+            MatmulKernels.BackwardWeightArgs a = MatmulKernels.BackwardWeightArgs.of(s);
+            if (!blocked(a.C(), a.OC(), a.BT())) {
+                plainWeight.add(tg, id, s, arena);
+                return;
+            }
+            tg.task(id, MatmulTasks::backwardWeightBlocked, arena.floats(), arena.at(a.dweight()), arena.at(a.dout()), arena.at(a.inp()),
+                    a.BT(), a.C(), a.OC());
+            grid(id, a.C(), a.OC(), arena);
+        });
     }
 
     /** out[r,o] = bias[o] + Σ_c inp[r,c]·weight[o,c] for rows i … i+3 (i = 4·ib) and channels j … j+3 (j = 4·jb). */
@@ -128,7 +136,7 @@ public final class MatmulTasks {
                     a20 += p23 * q03; a21 += p23 * q13; a22 += p23 * q23; a23 += p23 * q33;
                     a30 += p33 * q03; a31 += p33 * q13; a32 += p33 * q23; a33 += p33 * q33;
                 }
-                if (bOff >= 0) { // the bias last: starting the sums from it ran 25% slower on PoCL
+                if (bOff >= 0) { // the bias last: starting the sums from it was slower on PoCL (docs/performance.md)
                     float b0 = f[bOff + j], b1 = f[bOff + j + 1], b2 = f[bOff + j + 2], b3 = f[bOff + j + 3];
                     a00 += b0; a01 += b1; a02 += b2; a03 += b3;
                     a10 += b0; a11 += b1; a12 += b2; a13 += b3;

@@ -35,7 +35,7 @@ public final class TornadoBackendProvider implements BackendProvider {
     @Override
     public Backend create(String device, int threads, Profiler profiler) {
         try {
-            return new TornadoBackend(device, profiler);
+            return TornadoBackend.open(device, profiler);
         } catch (LinkageError e) {
             throw new IllegalArgumentException("the TornadoVM runtime is not available (" + e + "): run under the tornado launcher "
                     + "or java @$TORNADOVM_HOME/tornado-argfile (see tornado-backend/README.md)", e);

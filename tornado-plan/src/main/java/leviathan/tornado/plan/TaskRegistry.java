@@ -32,6 +32,15 @@ public final class TaskRegistry<G> {
         return binders.containsKey(kernel);
     }
 
+    /** The binder of a kernel (to wrap it in a tuned one), or an error naming the kernel. */
+    public TaskBinder<G> binder(Kernel kernel) {
+        TaskBinder<G> b = binders.get(kernel);
+        if (b == null) {
+            throw new IllegalStateException("no TornadoVM task registered for kernel " + kernel.name);
+        }
+        return b;
+    }
+
     /** The binder of a stage's kernel, or an error naming the kernel and the stage. */
     public TaskBinder<G> binder(Stage stage) {
         TaskBinder<G> b = binders.get(stage.kernel);

@@ -39,7 +39,7 @@ import leviathan.kernels.LeviathanKernels;
 public final class LeviathanFft {
     private LeviathanFft() {}
 
-    /** FFT block length per lag: P = next power of two ≥ this·L (measured: 8 and 16 beat 4, 2 is clearly slower). */
+    /** FFT block length per lag: P = next power of two ≥ this·L (8 and 16 ran faster than 4 and 2; see docs/performance.md). */
     static final int BLOCK_PER_LAG = 8;
 
     /** Smallest block: below it a transform costs more in calls than it saves. */
@@ -52,14 +52,12 @@ public final class LeviathanFft {
     static final int MAX_BLOCK = 4096;
 
     /**
-     * Whether the FFT path is expected to beat the direct sum for sequence length T and L lags: the
-     * crossover measured with LeviathanFftBenchmark (tests; one thread, 8 score maps, the three lag
-     * stages of a training step together). The direct sum costs ~T²·L/2 per map and the FFT
-     * ~(T²/2 + T·L)·log P, so the FFT wins once L is a few dozen, but only where T is long enough for
-     * the packed sequence not to be mostly gap: measured, plain/FFT time is 0.6–0.9 for every L at
-     * T = 64; 1.1–1.3 for 24 ≤ L ≤ 64 but 0.8 at L ≈ T for T = 96–112; and from T = 128 on it is
-     * ≈ 1.0 at L = 16, 1.2–1.3 at L = 24 and 1.3–6 beyond (the direct sum also falls out of cache
-     * there). Hence: FFT for T ≥ 128 and min(L, T) ≥ 24.
+     * Whether the FFT path is expected to beat the direct sum for sequence length T and L lags. The
+     * direct sum costs ~T²·L/2 per map and the FFT ~(T²/2 + T·L)·log P, so the FFT wins once L is a
+     * few dozen, but only where T is long enough for the packed sequence not to be mostly gap. The
+     * thresholds, FFT for T ≥ 128 and min(L, T) ≥ 24, are where the FFT was measured faster than the
+     * direct sum on the three lag stages of a training step (the timings and their method are in
+     * docs/performance.md).
      */
     public static boolean faster(int T, int L) {
         return T >= CROSSOVER_T && effectiveLags(T, L) >= CROSSOVER_LAGS;

@@ -47,10 +47,10 @@ final class VectorElementwise {
 
     /**
      * Calls the GELU loops (and the gradient norm's) on a few vectors many times, so that HotSpot
-     * compiles them with C2 now. Without this, GELU ran 3–8× slower for a whole training run in
-     * about half of all JVMs (~10 ms a step; with it, none of 12 runs). The likely mechanism: a stage
-     * calls these loops only a few dozen times per step, each over a long range, C2 compiles a
-     * method after thousands of calls, and until then the long ranges run in C1's code, where every
+     * compiles them with C2 now. Without this, GELU ran several times slower for whole training runs
+     * in about half of all JVMs (the measurements are in docs/performance.md). The likely mechanism:
+     * a stage calls these loops only a few dozen times per step, each over a long range, C2 compiles
+     * a method after thousands of calls, and until then the long ranges run in C1's code, where every
      * vector operation allocates.
      */
     private static void warmUp() {
@@ -89,7 +89,7 @@ final class VectorElementwise {
 
     // The loops live in their own small static methods, each a compilation root of its own: inlined
     // into the stage's lambda together with VectorMath, they overran C2's inlining budget on some runs
-    // (vectors then stay boxed objects, 5–10× slower).
+    // (vectors then stay boxed objects, several times slower; see docs/performance.md).
 
     static void geluForwardRange(float[] out, int outOff, float[] inp, int inpOff, int from, int to) {
         int i = from;

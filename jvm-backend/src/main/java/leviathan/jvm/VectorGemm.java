@@ -190,7 +190,8 @@ final class VectorGemm {
                 }
             } else {
                 // B is a transpose (the forward pass's weight): gather L columns at a time, one
-                // k per gather. A scalar transpose costs as much as a tenth of the forward pass.
+                // k per gather: a scalar transpose costs a noticeable share of the forward pass
+                // (docs/performance.md).
                 int j = 0;
                 for (; j + L <= width; j += L) {
                     gatherColumns(b, bOff + (n0 + j) * bCs, bRs, gatherIndex, packed, base + j, w, K);

@@ -14,8 +14,9 @@ public final class Gelu {
     private static final float CUBE = 0.044715f;
 
     /**
-     * tanh through exp: Math.tanh is not a JIT intrinsic on JDK 17 (it was 10× slower than the rest
-     * of the kernel), Math.exp is. Saturates correctly: exp overflow gives 1, underflow gives −1.
+     * tanh through exp: Math.tanh is not a JIT intrinsic on JDK 17 (it was much slower than the rest
+     * of the kernel; see docs/performance.md), Math.exp is. Saturates correctly: exp overflow gives 1,
+     * underflow gives −1.
      */
     static float tanh(float u) {
         return 1.0f - 2.0f / ((float) Math.exp(2.0f * u) + 1.0f);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -21,6 +20,7 @@ import leviathan.model.Rng;
 import leviathan.stages.CoreStages;
 import leviathan.tornado.plan.CoreKernelParity;
 import leviathan.tornado.plan.DeviceParity;
+import leviathan.tornado.plan.DeviceUnderTest;
 import leviathan.tornado.plan.MixerParity;
 import leviathan.tornado.plan.TrainingParity;
 
@@ -31,6 +31,10 @@ import leviathan.tornado.plan.TrainingParity;
  */
 class TornadoDeviceTest {
     static final int TRAINING_STEPS = Integer.getInteger("leviathan.tornado.steps", 50);
+    /** One stage or step: float rounding of a different summation order (the blocked matmuls, OpenCL's math). */
+    static final DeviceUnderTest STEP = new DeviceUnderTest(TornadoTestSupport::jvm, TornadoTestSupport::tornado, 1e-5);
+    /** Fifty training steps let rounding differences grow a little. */
+    static final DeviceUnderTest TRAINING = new DeviceUnderTest(TornadoTestSupport::jvm, TornadoTestSupport::tornado, 1e-4);
 
     @BeforeAll
     static void tornadoPresent() {
@@ -40,36 +44,16 @@ class TornadoDeviceTest {
     @Nested
     class CoreKernels extends CoreKernelParity {
         @Override
-        protected Supplier<Backend> reference() {
-            return TornadoTestSupport::jvm;
-        }
-
-        @Override
-        protected Supplier<Backend> device() {
-            return TornadoTestSupport::tornado;
-        }
-
-        @Override
-        protected double tolerance() {
-            return 1e-5;
+        protected DeviceUnderTest target() {
+            return STEP;
         }
     }
 
     @Nested
     class Mixers extends MixerParity {
         @Override
-        protected Supplier<Backend> reference() {
-            return TornadoTestSupport::jvm;
-        }
-
-        @Override
-        protected Supplier<Backend> device() {
-            return TornadoTestSupport::tornado;
-        }
-
-        @Override
-        protected double tolerance() {
-            return 1e-5;
+        protected DeviceUnderTest target() {
+            return STEP;
         }
     }
 
@@ -77,18 +61,8 @@ class TornadoDeviceTest {
     @Nested
     class Training extends TrainingParity {
         @Override
-        protected Supplier<Backend> reference() {
-            return TornadoTestSupport::jvm;
-        }
-
-        @Override
-        protected Supplier<Backend> device() {
-            return TornadoTestSupport::tornado;
-        }
-
-        @Override
-        protected double tolerance() {
-            return 1e-4;
+        protected DeviceUnderTest target() {
+            return TRAINING;
         }
 
         @Override

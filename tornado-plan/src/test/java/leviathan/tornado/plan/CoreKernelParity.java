@@ -4,11 +4,9 @@ import static leviathan.tornado.plan.DeviceParity.positive;
 import static leviathan.tornado.plan.DeviceParity.random;
 import static leviathan.tornado.plan.DeviceParity.randomInts;
 
-import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Test;
 
-import leviathan.graph.Backend;
 import leviathan.graph.FloatSlice;
 import leviathan.graph.Graph;
 import leviathan.kernels.StepScalars;
@@ -20,15 +18,12 @@ import leviathan.stages.CoreStages;
  * A device's test extends this with its backend and tolerance (the emulated device: exact; TornadoVM: 1e-5).
  */
 public abstract class CoreKernelParity {
-    protected abstract Supplier<Backend> reference();
-
-    protected abstract Supplier<Backend> device();
-
-    protected abstract double tolerance();
+    /** The device under test, its reference and the tolerance. */
+    protected abstract DeviceUnderTest target();
 
     @Test
     void everyCoreKernelMatchesTheReference() {
-        DeviceParity.sameGraph(allCoreKernels(), reference(), device(), tolerance());
+        DeviceParity.sameGraph(allCoreKernels(), target().reference(), target().device(), target().tolerance());
     }
 
     /** One graph with a stage of every core kernel, each on its own buffers. */

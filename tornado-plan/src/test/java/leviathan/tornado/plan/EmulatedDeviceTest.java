@@ -1,11 +1,9 @@
 package leviathan.tornado.plan;
 
 import java.util.Map;
-import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Nested;
 
-import leviathan.graph.Backend;
 import leviathan.graph.Profiler;
 import leviathan.jvm.JvmBackend;
 import leviathan.model.ModelConfig;
@@ -15,61 +13,29 @@ import leviathan.model.ModelConfig;
  * backend's plain bodies: bit for bit, since both run the same bodies in the same order.
  */
 class EmulatedDeviceTest {
-    static Supplier<Backend> plainJvm() {
-        return () -> new JvmBackend(2, false, new Profiler());
-    }
+    static final DeviceUnderTest EMULATED = new DeviceUnderTest(() -> new JvmBackend(2, false, new Profiler()), EmulatedDevice::backend, 0);
 
     @Nested
     class CoreKernels extends CoreKernelParity {
         @Override
-        protected Supplier<Backend> reference() {
-            return plainJvm();
-        }
-
-        @Override
-        protected Supplier<Backend> device() {
-            return EmulatedDevice::backend;
-        }
-
-        @Override
-        protected double tolerance() {
-            return 0;
+        protected DeviceUnderTest target() {
+            return EMULATED;
         }
     }
 
     @Nested
     class Mixers extends MixerParity {
         @Override
-        protected Supplier<Backend> reference() {
-            return plainJvm();
-        }
-
-        @Override
-        protected Supplier<Backend> device() {
-            return EmulatedDevice::backend;
-        }
-
-        @Override
-        protected double tolerance() {
-            return 0;
+        protected DeviceUnderTest target() {
+            return EMULATED;
         }
     }
 
     @Nested
     class Training extends TrainingParity {
         @Override
-        protected Supplier<Backend> reference() {
-            return plainJvm();
-        }
-
-        @Override
-        protected Supplier<Backend> device() {
-            return EmulatedDevice::backend;
-        }
-
-        @Override
-        protected double tolerance() {
-            return 0;
+        protected DeviceUnderTest target() {
+            return EMULATED;
         }
 
         @Override

@@ -2,13 +2,11 @@ package leviathan.tornado.plan;
 
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import leviathan.graph.Backend;
 import leviathan.model.Mixers;
 import leviathan.model.ModelConfig;
 import leviathan.model.mixers.example.RunningMeanMixer;
@@ -30,11 +28,8 @@ public abstract class MixerParity {
             "longformer", List.of(Map.of("window", "4", "dilation", "1,2", "globals", "2")),
             "synthesizer", List.of(Map.of("kind", "dense"), Map.of("kind", "random")));
 
-    protected abstract Supplier<Backend> reference();
-
-    protected abstract Supplier<Backend> device();
-
-    protected abstract double tolerance();
+    /** The device under test, its reference and the tolerance. */
+    protected abstract DeviceUnderTest target();
 
     /** Every registered mixer. */
     public static Stream<String> mixers() {
@@ -50,6 +45,6 @@ public abstract class MixerParity {
     @ParameterizedTest(name = "mixer {0}")
     @MethodSource("mixers")
     void mixerMatchesTheReference(String mixer) {
-        configs(mixer).forEach(mc -> DeviceParity.sameStep(mc, B, T, reference(), device(), tolerance()));
+        configs(mixer).forEach(mc -> DeviceParity.sameStep(mc, B, T, target().reference(), target().device(), target().tolerance()));
     }
 }

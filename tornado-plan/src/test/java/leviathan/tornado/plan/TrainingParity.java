@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -19,11 +18,8 @@ import leviathan.model.ModelConfig;
  * crossed too. A device's test extends this with its backend, model, steps and tolerance.
  */
 public abstract class TrainingParity {
-    protected abstract Supplier<Backend> reference();
-
-    protected abstract Supplier<Backend> device();
-
-    protected abstract double tolerance();
+    /** The device under test, its reference and the tolerance. */
+    protected abstract DeviceUnderTest target();
 
     /** The model trained for a mixer. */
     protected abstract ModelConfig config(String mixer, Map<String, String> options);
@@ -46,10 +42,10 @@ public abstract class TrainingParity {
     void trainingMatchesTheReference(String mixer) {
         ModelConfig mc = config(mixer, mixer.equals("performer") ? Map.of("redraw", Integer.toString(redraw())) : Map.of());
         List<Float> want, got;
-        try (Backend ref = reference().get()) {
+        try (Backend ref = target().reference().get()) {
             want = DeviceParity.train(mc, batch(), ref, steps());
         }
-        try (Backend dev = device().get()) {
+        try (Backend dev = target().device().get()) {
             got = DeviceParity.train(mc, batch(), dev, steps());
         }
         assertEquals(want.size(), got.size());
@@ -57,7 +53,7 @@ public abstract class TrainingParity {
         for (int i = 0; i < want.size(); i++) {
             double rel = Math.abs(got.get(i) - want.get(i)) / Math.abs(want.get(i));
             worst = Math.max(worst, rel);
-            assertTrue(rel <= tolerance(), mixer + " step " + (i + 1) + ": device loss " + got.get(i) + " vs " + want.get(i)
+            assertTrue(rel <= target().tolerance(), mixer + " step " + (i + 1) + ": device loss " + got.get(i) + " vs " + want.get(i)
                     + " (relative " + rel + ")");
         }
         System.out.printf("%s: %d steps, loss %.4f -> %.4f, worst relative difference %.2e%n", mixer, steps(), want.get(0),

@@ -18,10 +18,9 @@ import leviathan.graph.Profiler;
 import leviathan.model.AtomicFiles;
 import leviathan.model.Gpt;
 import leviathan.model.ModelConfig;
-import leviathan.model.Rng;
-import leviathan.model.Workspace;
 import leviathan.trainer.Preset;
 import leviathan.trainer.TrainConfig;
+import leviathan.trainer.TrainingStep;
 
 /**
  * {@code leviathan bench backends --backends jvm,tornado:0:0}: the same training steps (same
@@ -143,31 +142,14 @@ final class BackendComparison {
             r.name = backend.name();
             Gpt model = new Gpt(mc);
             model.initialise(tc.seed);
-            Workspace ws = model.workspace(tc.batchSize, mc.contextLength, true);
-            Backend.CompiledGraph logits = backend.compile(ws.logitsGraph);
-            Backend.CompiledGraph loss = backend.compile(ws.lossGraph);
-            Backend.CompiledGraph backward = backend.compile(ws.backwardGraph);
-            Backend.CompiledGraph update = backend.compile(model.updateGraph(tc.weightDecay, tc.gradClip));
-            Rng rng = new Rng(tc.seed + 1);
+            TrainingStep trainingStep = new TrainingStep(model, tc, backend, BenchCommand.syntheticBatches(mc, tc));
             int total = warmup + steps;
             r.losses = new float[total];
             double[] ms = new double[total];
             for (int step = 0; step < total; step++) {
-                for (int i = 0; i < ws.tokens.length; i++) {
-                    ws.tokens.set(i, rng.nextInt(mc.vocabSize));
-                    ws.targets.set(i, rng.nextInt(mc.vocabSize));
-                }
                 long t0 = System.nanoTime();
-                backend.syncToDevice(ws.tokens.array, ws.targets.array);
-                logits.run();
-                loss.run();
-                backward.run();
-                model.setStepScalars(step + 1, tc.learningRateAt(step), tc.beta1, tc.beta2, tc.eps);
-                backend.syncToDevice(model.stepScalars.array);
-                update.run();
-                backend.syncToHost(ws.loss.array, model.stepScalars.array);
+                r.losses[step] = trainingStep.run(step);
                 ms[step] = (System.nanoTime() - t0) / 1e6;
-                r.losses[step] = ws.loss.get(0);
                 if (step == 0) {
                     backend.syncToHost(model.grads.array()); // on demand, outside the timed step
                     r.grads = model.grads.array().clone();

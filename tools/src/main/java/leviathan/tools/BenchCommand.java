@@ -13,10 +13,10 @@ import leviathan.model.AtomicFiles;
 import leviathan.model.Gpt;
 import leviathan.model.ModelConfig;
 import leviathan.model.Rng;
-import leviathan.model.Workspace;
 import leviathan.stages.CoreStages;
 import leviathan.trainer.Preset;
 import leviathan.trainer.TrainConfig;
+import leviathan.trainer.TrainingStep;
 
 /**
  * {@code leviathan bench}: per-stage profiles of a training step at a preset's shapes plus standalone
@@ -112,34 +112,26 @@ final class BenchCommand implements Main.Command {
         }
     }
 
-    /** Whole training steps on random tokens; returns each step's wall time in ms. */
+    /**
+     * Whole training steps, as the trainer runs them (mixer hook and learning-rate schedule included),
+     * on synthetic token windows; returns each step's wall time in ms.
+     */
     private static double[] runSteps(ModelConfig mc, TrainConfig tc, Backend backend, int count) {
         Gpt model = new Gpt(mc);
         model.initialise(tc.seed);
-        Workspace ws = model.workspace(tc.batchSize, mc.contextLength, true);
-        Rng rng = new Rng(tc.seed);
-        for (int i = 0; i < ws.tokens.length; i++) {
-            ws.tokens.set(i, rng.nextInt(mc.vocabSize));
-            ws.targets.set(i, rng.nextInt(mc.vocabSize));
-        }
-        Backend.CompiledGraph logits = backend.compile(ws.logitsGraph);
-        Backend.CompiledGraph loss = backend.compile(ws.lossGraph);
-        Backend.CompiledGraph backward = backend.compile(ws.backwardGraph);
-        Backend.CompiledGraph update = backend.compile(model.updateGraph(tc.weightDecay, tc.gradClip));
+        TrainingStep step = new TrainingStep(model, tc, backend, syntheticBatches(mc, tc));
         double[] ms = new double[count];
         for (int i = 0; i < count; i++) {
             long t0 = System.nanoTime();
-            backend.syncToDevice(ws.tokens.array, ws.targets.array);
-            logits.run();
-            loss.run();
-            backward.run();
-            model.setStepScalars(i + 1, tc.learningRate, tc.beta1, tc.beta2, tc.eps);
-            backend.syncToDevice(model.stepScalars.array);
-            update.run();
-            backend.syncToHost(ws.loss.array);
+            step.run(i);
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         return ms;
+    }
+
+    /** Random windows of a synthetic token sequence (64 batches long), the same for a given seed on every backend. */
+    static TrainingStep.BatchSource syntheticBatches(ModelConfig mc, TrainConfig tc) {
+        return TrainingStep.syntheticWindows(mc.vocabSize, 64 * tc.batchSize * (mc.contextLength + 1), tc.seed + 1);
     }
 
     private static void runMatmuls(Backend backend, int count) {

@@ -5,6 +5,9 @@ import java.nio.file.Paths;
 import java.util.Locale;
 import java.util.Set;
 
+import org.apache.commons.math3.stat.StatUtils;
+import org.apache.commons.math3.stat.descriptive.rank.Median;
+
 import leviathan.graph.Backend;
 import leviathan.graph.FloatSlice;
 import leviathan.graph.Graph;
@@ -97,13 +100,13 @@ final class BenchCommand implements Main.Command {
                     return 0;
                 case "step":
                     double[] ms = runSteps(mc, tc, backend, warmup + steps);
-                    double[] measured = java.util.Arrays.copyOfRange(ms, warmup, ms.length);
-                    java.util.Arrays.sort(measured);
-                    double median = measured[measured.length / 2];
+                    // Commons Math's Median (the middle value, or the mean of the two middle ones), as in the profiles.
+                    double median = new Median().evaluate(ms, warmup, steps);
+                    double min = StatUtils.min(ms, warmup, steps), max = StatUtils.max(ms, warmup, steps);
                     int tokens = tc.batchSize * mc.contextLength;
                     System.out.println(String.format(Locale.ROOT,
                             "bench step: %s (%s), B=%d T=%d, %s: median %.2f ms/step (min %.2f, max %.2f) = %.0f tokens/s over %d steps (%d warm-up excluded)",
-                            preset.name, mc, tc.batchSize, mc.contextLength, label, median, measured[0], measured[measured.length - 1],
+                            preset.name, mc, tc.batchSize, mc.contextLength, label, median, min, max,
                             tokens / (median / 1e3), steps, warmup));
                     return 0;
                 default:

@@ -11,6 +11,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import org.apache.commons.math3.stat.descriptive.rank.Median;
+import org.apache.commons.math3.stat.regression.SimpleRegression;
+
 import com.google.gson.GsonBuilder;
 
 import leviathan.graph.Backend;
@@ -124,7 +127,10 @@ final class ScaleCommand implements Main.Command {
         }
     }
 
-    /** Median forward+backward milliseconds over reps (after one warm-up run) and the layer's bytes. */
+    /**
+     * Median forward+backward milliseconds over reps (after one warm-up run) and the layer's bytes; the
+     * median is Commons Math's (the middle value, or the mean of the two middle ones), as in the profiles.
+     */
     private static double[] measure(MixerLayer layer, Backend backend, int reps) {
         Backend.CompiledGraph f = backend.compile(layer.forward);
         Backend.CompiledGraph b = backend.compile(layer.backward);
@@ -137,28 +143,18 @@ final class ScaleCommand implements Main.Command {
             b.run();
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
-        Arrays.sort(ms);
-        return new double[] {ms[reps / 2], layer.bytes};
+        return new double[] {new Median().evaluate(ms), layer.bytes};
     }
 
     /** Least-squares slope of log(ms) on log(T) over points with T ≥ from; NaN with fewer than two. */
     static double fit(List<double[]> points, int from) {
-        double sx = 0, sy = 0, sxx = 0, sxy = 0;
-        int n = 0;
+        SimpleRegression logLog = new SimpleRegression();
         for (double[] p : points) {
             if (p[0] >= from) {
-                double x = Math.log(p[0]), y = Math.log(p[1]);
-                sx += x;
-                sy += y;
-                sxx += x * x;
-                sxy += x * y;
-                n++;
+                logLog.addData(Math.log(p[0]), Math.log(p[1]));
             }
         }
-        if (n < 2) {
-            return Double.NaN;
-        }
-        return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+        return logLog.getSlope();
     }
 
     private static void write(Path out, Map<String, List<double[]>> results, Map<String, Double> exponents,

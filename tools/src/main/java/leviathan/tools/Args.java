@@ -1,6 +1,7 @@
 package leviathan.tools;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +83,26 @@ final class Args {
             return Float.parseFloat(v.trim());
         } catch (NumberFormatException e) {
             throw new CliException("--" + key + " expects a number, got '" + v + "'", 2);
+        }
+    }
+
+    /** A comma-separated list of integers, e.g. {@code --m 8,16,32}. */
+    int[] integers(String key, int[] fallback) {
+        String v = get(key, null);
+        try {
+            return v == null ? fallback : Arrays.stream(v.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+        } catch (NumberFormatException e) {
+            throw new CliException("--" + key + " expects comma-separated integers, got '" + v + "'", 2);
+        }
+    }
+
+    /** A comma-separated list of numbers, e.g. {@code --norms 1,2.5}. */
+    double[] numbers(String key, double[] fallback) {
+        String v = get(key, null);
+        try {
+            return v == null ? fallback : Arrays.stream(v.split(",")).mapToDouble(s -> Double.parseDouble(s.trim())).toArray();
+        } catch (NumberFormatException e) {
+            throw new CliException("--" + key + " expects comma-separated numbers, got '" + v + "'", 2);
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.apache.commons.math3.stat.descriptive.rank.Median;
+import org.jfree.chart.JFreeChart;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -235,16 +236,21 @@ final class BackendComparison {
         for (String k : kernels) {
             labels.add(k.replace("backward", "bwd").replace("forward", "fwd").replace("_key_value", "_kv"));
         }
-        Plot plot = Plot.bars("per-kernel time per training step (log scale)", labels).yLabel("microseconds per step").logY();
+        Map<String, double[]> series = new LinkedHashMap<>();
         for (Result r : results) {
             double[] v = new double[kernels.size()];
             for (int i = 0; i < v.length; i++) {
                 Double x = r.kernelUs.get(kernels.get(i));
-                v[i] = x == null || x <= 0 ? Double.NaN : x;
+                v[i] = x == null ? Double.NaN : x;
             }
-            plot.bar(r.name, v);
+            String name = r.name;
+            for (int n = 2; series.containsKey(name); n++) {   // the same backend twice (e.g. two devices of one kind)
+                name = r.name + " #" + n;
+            }
+            series.put(name, v);
         }
-        Plot.writePng(file, Math.max(900, 60 * kernels.size()), 520, 1, plot);
+        JFreeChart chart = Charts.bars("per-kernel time per training step (log scale)", "microseconds per step", true, labels, series);
+        Charts.writePng(file, Charts.figure(Math.max(900, 60 * kernels.size()), 520, 1, chart));
     }
 
     private static String trim(String s, int w) {

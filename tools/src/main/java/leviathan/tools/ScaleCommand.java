@@ -1,5 +1,6 @@
 package leviathan.tools;
 
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -13,6 +14,7 @@ import java.util.Set;
 
 import org.apache.commons.math3.stat.descriptive.rank.Median;
 import org.apache.commons.math3.stat.regression.SimpleRegression;
+import org.jfree.chart.JFreeChart;
 
 import com.google.gson.GsonBuilder;
 
@@ -182,8 +184,8 @@ final class ScaleCommand implements Main.Command {
         }
         root.put("mixers", mixers);
         AtomicFiles.writeString(out.resolve("scale.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(root));
-        Plot time = Plot.lines("forward+backward of one layer").xLabel("sequence length T").yLabel("ms").logX().logY();
-        Plot mem = Plot.lines("memory of one layer").xLabel("sequence length T").yLabel("bytes").logX().logY();
+        JFreeChart time = Charts.lines("forward+backward of one layer", "sequence length T", "ms", true, true);
+        JFreeChart mem = Charts.lines("memory of one layer", "sequence length T", "bytes", true, true);
         int i = 0;
         for (Map.Entry<String, List<double[]>> e : results.entrySet()) {
             List<double[]> p = e.getValue();
@@ -194,11 +196,11 @@ final class ScaleCommand implements Main.Command {
                 z[k] = p.get(k)[2];
             }
             String label = String.format(Locale.ROOT, "%s (slope %.2f)", e.getKey(), exponents.get(e.getKey()));
-            time.line(label, x, y, Plot.PALETTE[i % Plot.PALETTE.length], Plot.Style.SOLID);
-            mem.line(e.getKey(), x, z, Plot.PALETTE[i % Plot.PALETTE.length], Plot.Style.SOLID);
-            i++;
+            Color colour = Charts.PALETTE[i++ % Charts.PALETTE.length];
+            Charts.line(time, label, x, y, colour, Charts.Style.SOLID);
+            Charts.line(mem, e.getKey(), x, z, colour, Charts.Style.SOLID);
         }
-        Plot.writePng(out.resolve("scale.png"), 620, 440, 2, time, mem);
+        Charts.writePng(out.resolve("scale.png"), Charts.figure(620, 440, 2, time, mem));
         System.out.println("wrote " + out.resolve("scale.json") + " and " + out.resolve("scale.png"));
     }
 }

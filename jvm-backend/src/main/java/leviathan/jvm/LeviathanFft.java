@@ -52,14 +52,14 @@ public final class LeviathanFft {
     static final int MAX_BLOCK = 4096;
 
     /**
-     * Whether the FFT path is expected to beat the direct sum for sequence length T and L lags: the
-     * crossover measured with LeviathanFftBenchmark (tests; one thread, 8 score maps, the three lag
-     * stages of a training step together). The direct sum costs ~T²·L/2 per map and the FFT
-     * ~(T²/2 + T·L)·log P, so the FFT wins once L is a few dozen, but only where T is long enough for
-     * the packed sequence not to be mostly gap: measured, plain/FFT time is 0.6–0.9 for every L at
-     * T = 64; 1.1–1.3 for 24 ≤ L ≤ 64 but 0.8 at L ≈ T for T = 96–112; and from T = 128 on it is
-     * ≈ 1.0 at L = 16, 1.2–1.3 at L = 24 and 1.3–6 beyond (the direct sum also falls out of cache
-     * there). Hence: FFT for T ≥ 128 and min(L, T) ≥ 24.
+     * Whether the FFT path is expected to beat the direct sum for sequence length T and L lags. The
+     * direct sum costs ~T²·L/2 per map and the FFT ~(T²/2 + T·L)·log P, so the FFT wins once L is a
+     * few dozen, but only where T is long enough for the packed sequence not to be mostly gap: FFT
+     * for T ≥ {@value #CROSSOVER_T} and min(L, T) ≥ {@value #CROSSOVER_LAGS}. The crossover is
+     * measured by the JMH benchmark {@code leviathan.benchmarks.LeviathanFftBenchmark} (module
+     * benchmarks; the three lag stages of a training step on one thread over 8 score maps, by the
+     * plain bodies, by the backend's direct path and by this class, over a grid of T and L):
+     * {@code java -jar benchmarks/target/benchmarks.jar LeviathanFft}.
      */
     public static boolean faster(int T, int L) {
         return T >= CROSSOVER_T && effectiveLags(T, L) >= CROSSOVER_LAGS;

@@ -7,6 +7,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.apache.commons.math3.stat.descriptive.rank.Median;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+
 /**
  * Per-stage timing: call count, total and median time, GFLOP/s and GB/s from each stage's declared
  * work. The first {@code warmupCalls} calls of every stage (JIT compilation, first touch of
@@ -120,14 +129,19 @@ public final class Profiler {
             return sum / 1e6;
         }
 
+        /**
+         * Median time of the measured calls in microseconds, NaN before any: Commons Math's
+         * {@link Median} (the middle value; for an even count, the mean of the two middle values).
+         */
         public double medianUs() {
             if (n == 0) {
                 return Double.NaN;
             }
-            long[] sorted = Arrays.copyOf(nanos, n);
-            Arrays.sort(sorted);
-            double mid = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
-            return mid / 1e3;
+            double[] ns = new double[n];
+            for (int i = 0; i < n; i++) {
+                ns[i] = nanos[i];
+            }
+            return new Median().evaluate(ns) / 1e3;
         }
 
         /** GFLOP/s at the median time, NaN where the stage declares no arithmetic. */
@@ -160,44 +174,41 @@ public final class Profiler {
         return sb.toString();
     }
 
-    /** The same rows as JSON: {"backend":…, "warmup_calls_excluded":…, "stages":[…], "figures":{…}}. */
+    /** The same rows as JSON: {"backend":…, "warmup_calls_excluded":…, "stages":[…], "figures":{…}}; NaN and ±∞ as null. */
     public String json(String backend) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("{\"backend\":\"").append(escape(backend)).append("\",\"warmup_calls_excluded\":").append(warmupCalls).append(",\"stages\":[");
-        List<StageStats> rows = rows();
-        for (int i = 0; i < rows.size(); i++) {
-            StageStats s = rows.get(i);
-            if (i > 0) {
-                sb.append(',');
-            }
-            sb.append(String.format(Locale.ROOT,
-                    "{\"graph\":\"%s\",\"stage\":\"%s\",\"kernel\":\"%s\",\"calls\":%d,\"total_ms\":%s,\"median_us\":%s,\"gflops\":%s,\"gbps\":%s}",
-                    escape(s.graph), escape(s.stage), escape(s.kernel), s.measuredCalls(), num(s.totalMs()), num(s.medianUs()), num(s.gflops()), num(s.gbps())));
-        }
-        sb.append("],\"figures\":{");
-        int i = 0;
-        for (Map.Entry<String, Double> e : backendFigures().entrySet()) {
-            if (i++ > 0) {
-                sb.append(',');
-            }
-            sb.append('"').append(escape(e.getKey())).append("\":").append(num(e.getValue()));
-        }
-        sb.append("}}");
-        return sb.toString();
+        return new GsonBuilder().serializeNulls().disableHtmlEscaping().create().toJson(jsonTree(backend));
     }
 
-    private static String escape(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c < 0x20) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
+    /** {@link #json} as a Gson tree, for reports that embed a profile. */
+    public JsonObject jsonTree(String backend) {
+        JsonObject root = new JsonObject();
+        root.addProperty("backend", backend);
+        root.addProperty("warmup_calls_excluded", warmupCalls);
+        JsonArray stages = new JsonArray();
+        for (StageStats s : rows()) {
+            JsonObject row = new JsonObject();
+            row.addProperty("graph", s.graph);
+            row.addProperty("stage", s.stage);
+            row.addProperty("kernel", s.kernel);
+            row.addProperty("calls", s.measuredCalls());
+            row.add("total_ms", number(s.totalMs()));
+            row.add("median_us", number(s.medianUs()));
+            row.add("gflops", number(s.gflops()));
+            row.add("gbps", number(s.gbps()));
+            stages.add(row);
         }
-        return sb.toString();
+        root.add("stages", stages);
+        JsonObject figures = new JsonObject();
+        for (Map.Entry<String, Double> e : backendFigures().entrySet()) {
+            figures.add(e.getKey(), number(e.getValue()));
+        }
+        root.add("figures", figures);
+        return root;
+    }
+
+    /** JSON has no NaN or infinity: those become null. */
+    private static JsonElement number(double v) {
+        return Double.isFinite(v) ? new JsonPrimitive(v) : JsonNull.INSTANCE;
     }
 
     private static String trim(String s, int w) {
@@ -209,9 +220,5 @@ public final class Profiler {
             return "-";
         }
         return String.format(Locale.ROOT, v >= 100 ? "%.0f" : "%.2f", v);
-    }
-
-    private static String num(double v) {
-        return Double.isNaN(v) || Double.isInfinite(v) ? "null" : String.format(Locale.ROOT, "%.4f", v);
     }
 }

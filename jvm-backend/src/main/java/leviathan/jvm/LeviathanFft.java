@@ -54,10 +54,12 @@ public final class LeviathanFft {
     /**
      * Whether the FFT path is expected to beat the direct sum for sequence length T and L lags. The
      * direct sum costs ~T²·L/2 per map and the FFT ~(T²/2 + T·L)·log P, so the FFT wins once L is a
-     * few dozen, but only where T is long enough for the packed sequence not to be mostly gap. The
-     * thresholds, FFT for T ≥ 128 and min(L, T) ≥ 24, are where the FFT was measured faster than the
-     * direct sum on the three lag stages of a training step (the timings and their method are in
-     * docs/performance.md).
+     * few dozen, but only where T is long enough for the packed sequence not to be mostly gap: FFT
+     * for T ≥ {@value #CROSSOVER_T} and min(L, T) ≥ {@value #CROSSOVER_LAGS}. The crossover is
+     * measured by the JMH benchmark {@code leviathan.benchmarks.LeviathanFftBenchmark} (module
+     * benchmarks; the three lag stages of a training step on one thread over 8 score maps, by the
+     * plain bodies, by the backend's direct path and by this class, over a grid of T and L):
+     * {@code java -jar benchmarks/target/benchmarks.jar LeviathanFft}.
      */
     public static boolean faster(int T, int L) {
         return T >= CROSSOVER_T && effectiveLags(T, L) >= CROSSOVER_LAGS;

@@ -1,16 +1,21 @@
 package leviathan.graph;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.io.IOException;
+import java.io.StringReader;
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 
 import leviathan.jvm.JvmBackend;
 import leviathan.stages.CoreStages;
@@ -18,8 +23,8 @@ import leviathan.stages.CoreStages;
 /**
  * {@link Profiler} through {@link JvmBackend}: with warm-up W and K runs, each stage reports
  * K − W measured calls and a positive median; the table names every stage and states the
- * warm-up; the JSON parses (a minimal strict parser below, no dependency) and carries the same
- * numbers; a disabled profiler records nothing; reset forgets.
+ * warm-up; the JSON parses (Gson, strict) and carries the same numbers, NaN as null, names with
+ * quotes, backslashes and control characters intact; a disabled profiler records nothing; reset forgets.
  */
 class ProfilerTest {
     static final int W = 2, K = 7;
@@ -38,7 +43,7 @@ class ProfilerTest {
     static final List<String> STAGES = List.of("zero_y", "matmul_y", "gelu_y");
 
     @Test
-    void reportsMeasuredCallsAfterWarmup() {
+    void reportsMeasuredCallsAfterWarmup() throws IOException {
         Profiler profiler = new Profiler();
         profiler.enable(W);
         try (JvmBackend backend = new JvmBackend(2, true, profiler)) {
@@ -67,32 +72,80 @@ class ProfilerTest {
         assertTrue(table.contains("first " + W + " calls of each stage excluded as warm-up"), table);
 
         profiler.putBackendFigure("compile_ms", 1.5);
-        String json = profiler.json("jvm");
-        @SuppressWarnings("unchecked")
-        Map<String, Object> root = (Map<String, Object>) new MiniJson(json).parseDocument();
-        assertEquals("jvm", root.get("backend"));
-        assertEquals((double) W, root.get("warmup_calls_excluded"));
-        @SuppressWarnings("unchecked")
-        List<Object> stages = (List<Object>) root.get("stages");
+        JsonObject root = strictJson(profiler.json("jvm"));
+        assertEquals("jvm", root.get("backend").getAsString());
+        assertEquals(W, root.get("warmup_calls_excluded").getAsInt());
+        JsonArray stages = root.getAsJsonArray("stages");
         assertEquals(STAGES.size(), stages.size());
         for (int i = 0; i < stages.size(); i++) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> st = (Map<String, Object>) stages.get(i);
-            assertEquals(STAGES.get(i), st.get("stage"));
-            assertEquals((double) (K - W), st.get("calls"));
-            assertTrue((Double) st.get("median_us") > 0);
+            JsonObject st = stages.get(i).getAsJsonObject();
+            Profiler.StageStats s = rows.get(i);
+            assertEquals(STAGES.get(i), st.get("stage").getAsString());
+            assertEquals("prof", st.get("graph").getAsString());
+            assertEquals(s.kernel, st.get("kernel").getAsString());
+            assertEquals(K - W, st.get("calls").getAsInt());
+            assertEquals(s.medianUs(), st.get("median_us").getAsDouble(), 0.0);
+            assertEquals(s.totalMs(), st.get("total_ms").getAsDouble(), 0.0);
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> zero = (Map<String, Object>) stages.get(0);
-        assertNull(zero.get("gflops"), "NaN is written as null");
-        assertTrue(zero.containsKey("gflops"));
-        @SuppressWarnings("unchecked")
-        Map<String, Object> figures = (Map<String, Object>) root.get("figures");
-        assertEquals(1.5, figures.get("compile_ms"));
+        JsonObject zero = stages.get(0).getAsJsonObject();
+        assertTrue(zero.has("gflops"), "a NaN figure keeps its key");
+        assertTrue(zero.get("gflops").isJsonNull(), "NaN is written as null");
+        assertTrue(stages.get(1).getAsJsonObject().get("gflops").getAsDouble() > 0);
+        assertEquals(1.5, root.getAsJsonObject("figures").get("compile_ms").getAsDouble(), 0.0);
 
         profiler.reset();
         assertTrue(profiler.rows().isEmpty(), "reset forgets every call");
-        assertEquals(0, ((List<?>) ((Map<?, ?>) new MiniJson(profiler.json("jvm")).parseDocument()).get("stages")).size());
+        assertEquals(0, strictJson(profiler.json("jvm")).getAsJsonArray("stages").size());
+    }
+
+    @Test
+    void namesWithQuotesBackslashesAndControlCharactersSurviveTheJson() throws IOException {
+        String graphName = "g\"1\\", stageName = "fill \"y\" C:\\tmp\ttab\nline <&>", backendName = "jvm \"fast\"";
+        FloatSlice y = FloatSlice.of("y", 8);
+        Profiler profiler = new Profiler(true, 0);
+        try (JvmBackend backend = new JvmBackend(1, false, profiler)) {
+            backend.compile(new Graph(graphName).add(CoreStages.fill(stageName, y, 1f))).run();
+        }
+        profiler.putBackendFigure("copy \"in\"", 2.0);
+        profiler.putBackendFigure("infinite", Double.POSITIVE_INFINITY);
+        String json = profiler.json(backendName);
+        JsonObject root = strictJson(json);
+        assertEquals(backendName, root.get("backend").getAsString(), json);
+        JsonObject stage = root.getAsJsonArray("stages").get(0).getAsJsonObject();
+        assertEquals(graphName, stage.get("graph").getAsString(), json);
+        assertEquals(stageName, stage.get("stage").getAsString(), json);
+        assertEquals(2.0, root.getAsJsonObject("figures").get("copy \"in\"").getAsDouble(), 0.0);
+        assertTrue(root.getAsJsonObject("figures").get("infinite").isJsonNull(), json);
+        // The reader used above is strict: it would have refused what JSON does not allow.
+        assertThrows(IOException.class, () -> strictJson("{\"a\":NaN}"));
+        assertThrows(IOException.class, () -> strictJson("{\"a\":1}x"));
+    }
+
+    @Test
+    void medianIsTheMiddleCallOrTheMeanOfTheTwoMiddleOnes() {
+        Profiler profiler = new Profiler(true, 1);
+        Stage stage = CoreStages.fill("f", FloatSlice.of("v", 4), 0f);
+        Profiler.StageStats odd = profiler.stats("odd", stage), even = profiler.stats("even", stage);
+        for (long ns : new long[] {999_000, 3_000, 1_000, 50_000}) {   // the first call is warm-up
+            odd.record(ns);
+        }
+        for (long ns : new long[] {999_000, 4_000, 1_000, 2_000, 90_000}) {
+            even.record(ns);
+        }
+        assertEquals(3.0, odd.medianUs(), 1e-12);
+        assertEquals(3.0, even.medianUs(), 1e-12, "mean of 2 and 4 us");
+        assertEquals(54e-3, odd.totalMs(), 1e-12);
+    }
+
+    /** Parses with Gson's reader in strict mode (JsonParser itself is lenient) and requires the document to end there. */
+    static JsonObject strictJson(String json) throws IOException {
+        JsonReader reader = new JsonReader(new StringReader(json));
+        reader.setLenient(false);
+        JsonElement e = new Gson().getAdapter(JsonElement.class).read(reader);
+        if (reader.peek() != JsonToken.END_DOCUMENT) {
+            throw new IOException("trailing characters in " + json);
+        }
+        return e.getAsJsonObject();
     }
 
     @Test
@@ -113,176 +166,5 @@ class ProfilerTest {
             }
         }
         assertTrue(allWarm.rows().isEmpty(), "five warm-up calls of five leave nothing measured");
-    }
-
-    @Test
-    void miniJsonRejectsMalformedInput() {
-        for (String bad : List.of("{", "{\"a\":}", "{\"a\":1,}", "[1 2]", "{\"a\":1}x", "{a:1}", "{\"a\":NaN}")) {
-            assertThrows(IllegalArgumentException.class, () -> new MiniJson(bad).parseDocument(), bad);
-        }
-    }
-
-    /** A strict JSON parser (objects, arrays, strings with escapes, numbers, true/false/null). */
-    static final class MiniJson {
-        private final String s;
-        private int i;
-
-        MiniJson(String s) {
-            this.s = s;
-        }
-
-        Object parseDocument() {
-            Object v = value();
-            ws();
-            if (i != s.length()) {
-                throw error("trailing characters");
-            }
-            return v;
-        }
-
-        private IllegalArgumentException error(String what) {
-            return new IllegalArgumentException(what + " at " + i + " in " + s);
-        }
-
-        private void ws() {
-            while (i < s.length() && " \t\r\n".indexOf(s.charAt(i)) >= 0) {
-                i++;
-            }
-        }
-
-        private char peek() {
-            ws();
-            if (i >= s.length()) {
-                throw error("unexpected end");
-            }
-            return s.charAt(i);
-        }
-
-        private void expect(char c) {
-            if (peek() != c) {
-                throw error("expected '" + c + "'");
-            }
-            i++;
-        }
-
-        private Object value() {
-            char c = peek();
-            if (c == '{') {
-                return object();
-            }
-            if (c == '[') {
-                return array();
-            }
-            if (c == '"') {
-                return string();
-            }
-            if (s.startsWith("true", i)) {
-                i += 4;
-                return Boolean.TRUE;
-            }
-            if (s.startsWith("false", i)) {
-                i += 5;
-                return Boolean.FALSE;
-            }
-            if (s.startsWith("null", i)) {
-                i += 4;
-                return null;
-            }
-            return number();
-        }
-
-        private Map<String, Object> object() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            expect('{');
-            if (peek() == '}') {
-                i++;
-                return m;
-            }
-            while (true) {
-                if (peek() != '"') {
-                    throw error("expected a key");
-                }
-                String k = string();
-                expect(':');
-                if (m.containsKey(k)) {
-                    throw error("duplicate key " + k);
-                }
-                m.put(k, value());
-                char c = peek();
-                i++;
-                if (c == '}') {
-                    return m;
-                }
-                if (c != ',') {
-                    throw error("expected ',' or '}'");
-                }
-            }
-        }
-
-        private List<Object> array() {
-            List<Object> a = new ArrayList<>();
-            expect('[');
-            if (peek() == ']') {
-                i++;
-                return a;
-            }
-            while (true) {
-                a.add(value());
-                char c = peek();
-                i++;
-                if (c == ']') {
-                    return a;
-                }
-                if (c != ',') {
-                    throw error("expected ',' or ']'");
-                }
-            }
-        }
-
-        private String string() {
-            expect('"');
-            StringBuilder sb = new StringBuilder();
-            while (true) {
-                if (i >= s.length()) {
-                    throw error("unterminated string");
-                }
-                char c = s.charAt(i++);
-                if (c == '"') {
-                    return sb.toString();
-                }
-                if (c < 0x20) {
-                    throw error("control character in string");
-                }
-                if (c == '\\') {
-                    char e = s.charAt(i++);
-                    switch (e) {
-                        case '"', '\\', '/' -> sb.append(e);
-                        case 'b' -> sb.append('\b');
-                        case 'f' -> sb.append('\f');
-                        case 'n' -> sb.append('\n');
-                        case 'r' -> sb.append('\r');
-                        case 't' -> sb.append('\t');
-                        case 'u' -> {
-                            sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                            i += 4;
-                        }
-                        default -> throw error("bad escape");
-                    }
-                } else {
-                    sb.append(c);
-                }
-            }
-        }
-
-        private Double number() {
-            int start = i;
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?")
-                    .matcher(s).region(i, s.length());
-            if (!m.lookingAt()) {
-                throw error("expected a value");
-            }
-            i = m.end();
-            return Double.parseDouble(s.substring(start, i));
-        }
     }
 }

@@ -1,6 +1,5 @@
 package leviathan.tools;
 
-import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -134,10 +133,10 @@ final class ApproxCommand implements Main.Command {
         args.flag("debug");
         Settings s = new Settings();
         s.dim = args.integer("dim", s.dim);
-        s.ms = intList(args.get("m", null), s.ms, "m");
+        s.ms = args.integers("m", s.ms);
         s.kernelM = args.integer("kernel-m", s.kernelM);
         s.trials = args.integer("trials", s.trials);
-        s.norms = doubleList(args.get("norms", null), s.norms, "norms");
+        s.norms = args.numbers("norms", s.norms);
         s.pairNorm = args.number("pair-norm", (float) s.pairNorm);
         s.angles = args.integer("angles", s.angles);
         String omega = args.get("omega", "iid");
@@ -169,7 +168,7 @@ final class ApproxCommand implements Main.Command {
 
         System.out.println(table(s, versusM, byM, versusSm, bySm));
         AtomicFiles.writeString(json, json(s, versusM, byM, versusSm, bySm, png));
-        Plot.writePng(png, 620, 460, 2, plotVersusM(s, versusM, byM), plotVersusSm(s, versusSm, bySm));
+        Charts.writePng(png, Charts.figure(620, 460, 2, ApproxCharts.versusM(s, versusM, byM), ApproxCharts.versusSm(s, versusSm, bySm)));
         System.out.println("wrote " + json + " and " + png);
         return 0;
     }
@@ -386,109 +385,11 @@ final class ApproxCommand implements Main.Command {
         return e;
     }
 
-    private static Plot plotVersusM(Settings s, List<Pair> pairs, Errors[] byM) {
-        Plot plot = Plot.lines(fmt("(a) error against m (|x| = |y| = %s)", num(s.pairNorm)))
-                .xLabel("number of random features m").yLabel("relative MSE of exp(x·y)").logX().logY().legend(Plot.Corner.BOTTOM_LEFT);
-        double[] ms = new double[s.ms.length];
-        for (int i = 0; i < ms.length; i++) {
-            ms[i] = s.ms[i];
-        }
-        for (int p = 0; p < pairs.size(); p++) {
-            double[] pos = new double[ms.length], trig = new double[ms.length];
-            for (int i = 0; i < ms.length; i++) {
-                pos[i] = byM[i].positive[p];
-                trig[i] = byM[i].trigonometric[p];
-            }
-            Color c = Plot.PALETTE[p % Plot.PALETTE.length];
-            String sm = fmt("SM=%.3g", pairs.get(p).sm);
-            plot.line("positive, " + sm, ms, pos, c, Plot.Style.SOLID);
-            plot.line("trig, " + sm, ms, trig, c, Plot.Style.DASHED);
-        }
-        return plot;
-    }
-
-    private static Plot plotVersusSm(Settings s, List<Pair> pairs, Errors bySm) {
-        Plot plot = Plot.lines(fmt("(b) error against SM(x, y) (m = %d)", s.kernelM))
-                .xLabel("SM(x, y) = exp(x·y)   (θ from 180° on the left to 0° on the right)").yLabel("relative MSE").logX().logY()
-                .legend(Plot.Corner.TOP_RIGHT);
-        double lowest = Double.POSITIVE_INFINITY, highest = 0;
-        for (int k = 0; k < s.norms.length; k++) {
-            double norm = s.norms[k];
-            List<Double> sm = new ArrayList<>(), pos = new ArrayList<>(), trig = new ArrayList<>();
-            for (int p = 0; p < pairs.size(); p++) {
-                if (pairs.get(p).norm == norm) {
-                    sm.add(pairs.get(p).sm);
-                    pos.add(bySm.positive[p]);
-                    trig.add(bySm.trigonometric[p]);
-                    highest = Math.max(highest, Math.max(bySm.positive[p], bySm.trigonometric[p]));
-                    if (!isExactCase(pairs.get(p))) {
-                        lowest = Math.min(lowest, Math.min(bySm.positive[p], bySm.trigonometric[p]));
-                    }
-                }
-            }
-            Color c = Plot.PALETTE[k % Plot.PALETTE.length];
-            plot.line("positive, |x|=|y|=" + num(norm), array(sm), array(pos), c, Plot.Style.SOLID);
-            plot.line("trig, |x|=|y|=" + num(norm), array(sm), array(trig), c, Plot.Style.DASHED);
-        }
-        // The exact cases (trig at θ = 0, positive at θ = 180°) have errors of float rounding, ~1e-14:
-        // start the axis a decade below the smallest error of the other angles, so that they drop off it.
-        double floor = Math.pow(10, Math.floor(Math.log10(lowest)) - 1);
-        if (lowest > 0 && Double.isFinite(lowest) && highest > floor) {
-            plot.yRange(floor, Math.pow(10, Math.ceil(Math.log10(highest)) + 1));   // a decade of headroom for the legend
-        }
-        return plot;
-    }
-
-    /** θ = 0 (x = y, where trig features are exact) or θ = 180° (y = −x, where positive features are exact). */
-    private static boolean isExactCase(Pair pair) {
-        return pair.angle < 1e-9 || pair.angle > Math.PI - 1e-9;
-    }
-
-    private static double[] array(List<Double> xs) {
-        double[] a = new double[xs.size()];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = xs.get(i);
-        }
-        return a;
-    }
-
-    private static int[] intList(String text, int[] fallback, String what) {
-        if (text == null) {
-            return fallback;
-        }
-        String[] parts = text.split(",");
-        int[] out = new int[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            try {
-                out[i] = Integer.parseInt(parts[i].trim());
-            } catch (NumberFormatException e) {
-                throw new CliException("--" + what + " expects comma-separated integers, got '" + text + "'", 2);
-            }
-        }
-        return out;
-    }
-
-    private static double[] doubleList(String text, double[] fallback, String what) {
-        if (text == null) {
-            return fallback;
-        }
-        String[] parts = text.split(",");
-        double[] out = new double[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            try {
-                out[i] = Double.parseDouble(parts[i].trim());
-            } catch (NumberFormatException e) {
-                throw new CliException("--" + what + " expects comma-separated numbers, got '" + text + "'", 2);
-            }
-        }
-        return out;
-    }
-
-    private static String num(double v) {
+    static String num(double v) {
         return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
-    private static String fmt(String pattern, Object... args) {
+    static String fmt(String pattern, Object... args) {
         return String.format(Locale.ROOT, pattern, args);
     }
 }

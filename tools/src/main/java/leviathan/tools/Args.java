@@ -1,9 +1,11 @@
 package leviathan.tools;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Command-line options: {@code --key=value}, {@code --key value}, and bare {@code --flag}s. */
 final class Args {
@@ -50,38 +52,39 @@ final class Args {
     }
 
     int integer(String key, int fallback) {
-        String v = get(key, null);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw new CliException("--" + key + " expects an integer, got '" + v + "'", 2);
-        }
+        return parsed(key, fallback, "an integer", Integer::parseInt);
     }
 
     long longValue(String key, long fallback) {
-        String v = get(key, null);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new CliException("--" + key + " expects an integer, got '" + v + "'", 2);
-        }
+        return parsed(key, fallback, "an integer", Long::parseLong);
     }
 
     float number(String key, float fallback) {
+        return parsed(key, fallback, "a number", Float::parseFloat);
+    }
+
+    /** A comma-separated list of integers, e.g. {@code --m 8,16,32}. */
+    int[] integers(String key, int[] fallback) {
+        return parsed(key, fallback, "comma-separated integers",
+                v -> Arrays.stream(v.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray());
+    }
+
+    /** A comma-separated list of numbers, e.g. {@code --norms 1,2.5}. */
+    double[] numbers(String key, double[] fallback) {
+        return parsed(key, fallback, "comma-separated numbers",
+                v -> Arrays.stream(v.split(",")).mapToDouble(s -> Double.parseDouble(s.trim())).toArray());
+    }
+
+    /** The option read by {@code parser} (trimmed), or the fallback; a value it cannot read is a usage error. */
+    private <T> T parsed(String key, T fallback, String expected, Function<String, T> parser) {
         String v = get(key, null);
         if (v == null) {
             return fallback;
         }
         try {
-            return Float.parseFloat(v.trim());
+            return parser.apply(v.trim());
         } catch (NumberFormatException e) {
-            throw new CliException("--" + key + " expects a number, got '" + v + "'", 2);
+            throw new CliException("--" + key + " expects " + expected + ", got '" + v + "'", 2);
         }
     }
 

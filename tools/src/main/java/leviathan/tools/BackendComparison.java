@@ -12,16 +12,25 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import org.apache.commons.math3.stat.descriptive.rank.Median;
+import org.jfree.chart.JFreeChart;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+
 import leviathan.graph.Backend;
 import leviathan.graph.BackendProvider;
 import leviathan.graph.Profiler;
 import leviathan.model.AtomicFiles;
 import leviathan.model.Gpt;
 import leviathan.model.ModelConfig;
-import leviathan.model.Rng;
-import leviathan.model.Workspace;
 import leviathan.trainer.Preset;
 import leviathan.trainer.TrainConfig;
+import leviathan.trainer.TrainingStep;
 
 /**
  * {@code leviathan bench backends --backends jvm,tornado:0:0}: the same training steps (same
@@ -55,7 +64,7 @@ final class BackendComparison {
         float[] grads;
         final Map<String, Double> kernelUs = new LinkedHashMap<>();
         Map<String, Double> figures = new LinkedHashMap<>();
-        String profileJson;
+        JsonObject profile;
 
         Result(String spec) {
             this.spec = spec;
@@ -143,46 +152,27 @@ final class BackendComparison {
             r.name = backend.name();
             Gpt model = new Gpt(mc);
             model.initialise(tc.seed);
-            Workspace ws = model.workspace(tc.batchSize, mc.contextLength, true);
-            Backend.CompiledGraph logits = backend.compile(ws.logitsGraph);
-            Backend.CompiledGraph loss = backend.compile(ws.lossGraph);
-            Backend.CompiledGraph backward = backend.compile(ws.backwardGraph);
-            Backend.CompiledGraph update = backend.compile(model.updateGraph(tc.weightDecay, tc.gradClip));
-            Rng rng = new Rng(tc.seed + 1);
+            TrainingStep trainingStep = new TrainingStep(model, tc, backend, BenchCommand.syntheticBatches(mc, tc));
             int total = warmup + steps;
             r.losses = new float[total];
             double[] ms = new double[total];
             for (int step = 0; step < total; step++) {
-                for (int i = 0; i < ws.tokens.length; i++) {
-                    ws.tokens.set(i, rng.nextInt(mc.vocabSize));
-                    ws.targets.set(i, rng.nextInt(mc.vocabSize));
-                }
                 long t0 = System.nanoTime();
-                backend.syncToDevice(ws.tokens.array, ws.targets.array);
-                logits.run();
-                loss.run();
-                backward.run();
-                model.setStepScalars(step + 1, tc.learningRateAt(step), tc.beta1, tc.beta2, tc.eps);
-                backend.syncToDevice(model.stepScalars.array);
-                update.run();
-                backend.syncToHost(ws.loss.array, model.stepScalars.array);
+                r.losses[step] = trainingStep.run(step);
                 ms[step] = (System.nanoTime() - t0) / 1e6;
-                r.losses[step] = ws.loss.get(0);
                 if (step == 0) {
                     backend.syncToHost(model.grads.array()); // on demand, outside the timed step
                     r.grads = model.grads.array().clone();
                 }
             }
             r.firstStepMs = ms[0];
-            double[] measured = Arrays.copyOfRange(ms, warmup, total);
-            Arrays.sort(measured);
-            r.medianStepMs = measured[measured.length / 2];
+            r.medianStepMs = new Median().evaluate(ms, warmup, steps);   // as Profiler's medians: Commons Math's Median
             for (Profiler.StageStats s : profiler.rows()) {
                 double perStep = s.medianUs() * s.measuredCalls() / Math.max(1, steps);
                 r.kernelUs.merge(s.kernel, perStep, Double::sum);
             }
             r.figures = profiler.backendFigures();
-            r.profileJson = profiler.json(backend.name());
+            r.profile = profiler.jsonTree(backend.name());
         }
         return r;
     }
@@ -205,25 +195,40 @@ final class BackendComparison {
     }
 
     private static String toJson(Preset preset, ModelConfig mc, TrainConfig tc, int steps, int warmup, List<Result> results) {
-        StringBuilder sb = new StringBuilder();
         Result ref = results.get(0);
-        sb.append(String.format(Locale.ROOT, "{\"preset\":\"%s\",\"model\":\"%s\",\"batch\":%d,\"steps\":%d,\"warmup\":%d,\"reference\":\"%s\",\"backends\":[",
-                preset.name, mc.toString().replace("\"", "'"), tc.batchSize, steps, warmup, ref.name));
-        for (int i = 0; i < results.size(); i++) {
-            Result r = results.get(i);
-            if (i > 0) {
-                sb.append(',');
+        JsonObject root = new JsonObject();
+        root.addProperty("preset", preset.name);
+        root.addProperty("model", mc.toString());
+        root.addProperty("batch", tc.batchSize);
+        root.addProperty("steps", steps);
+        root.addProperty("warmup", warmup);
+        root.addProperty("reference", ref.name);
+        JsonArray backends = new JsonArray();
+        for (Result r : results) {
+            JsonObject b = new JsonObject();
+            b.addProperty("backend", r.name);
+            b.add("median_step_ms", number(r.medianStepMs));
+            b.add("first_step_ms", number(r.firstStepMs));
+            b.add("max_rel_diff_loss", number(maxRel(r.losses, ref.losses)));
+            b.add("max_rel_diff_grads", number(gradDiff(r.grads, ref.grads)));
+            JsonArray losses = new JsonArray();
+            for (float l : r.losses) {
+                losses.add(number(l));
             }
-            sb.append(String.format(Locale.ROOT, "{\"backend\":\"%s\",\"median_step_ms\":%.4f,\"first_step_ms\":%.4f,"
-                    + "\"max_rel_diff_loss\":%.6e,\"max_rel_diff_grads\":%.6e,\"losses\":%s,\"kernel_us_per_step\":{",
-                    r.name, r.medianStepMs, r.firstStepMs, maxRel(r.losses, ref.losses), gradDiff(r.grads, ref.grads), Arrays.toString(r.losses)));
-            int k = 0;
-            for (Map.Entry<String, Double> e : r.kernelUs.entrySet()) {
-                sb.append(k++ > 0 ? "," : "").append(String.format(Locale.ROOT, "\"%s\":%.3f", e.getKey(), e.getValue()));
-            }
-            sb.append("},\"profile\":").append(r.profileJson).append('}');
+            b.add("losses", losses);
+            JsonObject kernels = new JsonObject();
+            r.kernelUs.forEach((k, v) -> kernels.add(k, number(v)));
+            b.add("kernel_us_per_step", kernels);
+            b.add("profile", r.profile);
+            backends.add(b);
         }
-        return sb.append("]}").toString();
+        root.add("backends", backends);
+        return new GsonBuilder().serializeNulls().disableHtmlEscaping().create().toJson(root);
+    }
+
+    /** JSON has no NaN or infinity (a diverged loss): those become null, as in the profiles. Floats print as floats. */
+    private static JsonElement number(Number v) {
+        return Double.isFinite(v.doubleValue()) ? new JsonPrimitive(v) : JsonNull.INSTANCE;
     }
 
     private static void writeChart(Path file, List<String> kernels, List<Result> results) throws IOException {
@@ -231,16 +236,21 @@ final class BackendComparison {
         for (String k : kernels) {
             labels.add(k.replace("backward", "bwd").replace("forward", "fwd").replace("_key_value", "_kv"));
         }
-        Plot plot = Plot.bars("per-kernel time per training step (log scale)", labels).yLabel("microseconds per step").logY();
+        Map<String, double[]> series = new LinkedHashMap<>();
         for (Result r : results) {
             double[] v = new double[kernels.size()];
             for (int i = 0; i < v.length; i++) {
                 Double x = r.kernelUs.get(kernels.get(i));
-                v[i] = x == null || x <= 0 ? Double.NaN : x;
+                v[i] = x == null ? Double.NaN : x;
             }
-            plot.bar(r.name, v);
+            String name = r.name;
+            for (int n = 2; series.containsKey(name); n++) {   // the same backend twice (e.g. two devices of one kind)
+                name = r.name + " #" + n;
+            }
+            series.put(name, v);
         }
-        Plot.writePng(file, Math.max(900, 60 * kernels.size()), 520, 1, plot);
+        JFreeChart chart = Charts.bars("per-kernel time per training step (log scale)", "microseconds per step", true, labels, series);
+        Charts.writePng(file, Charts.figure(Math.max(900, 60 * kernels.size()), 520, 1, chart));
     }
 
     private static String trim(String s, int w) {

@@ -5,6 +5,9 @@ import java.nio.file.Paths;
 import java.util.Locale;
 import java.util.Set;
 
+import org.apache.commons.math3.stat.StatUtils;
+import org.apache.commons.math3.stat.descriptive.rank.Median;
+
 import leviathan.graph.Backend;
 import leviathan.graph.FloatSlice;
 import leviathan.graph.Graph;
@@ -13,10 +16,10 @@ import leviathan.model.AtomicFiles;
 import leviathan.model.Gpt;
 import leviathan.model.ModelConfig;
 import leviathan.model.Rng;
-import leviathan.model.Workspace;
 import leviathan.stages.CoreStages;
 import leviathan.trainer.Preset;
 import leviathan.trainer.TrainConfig;
+import leviathan.trainer.TrainingStep;
 
 /**
  * {@code leviathan bench}: per-stage profiles of a training step at a preset's shapes plus standalone
@@ -97,13 +100,13 @@ final class BenchCommand implements Main.Command {
                     return 0;
                 case "step":
                     double[] ms = runSteps(mc, tc, backend, warmup + steps);
-                    double[] measured = java.util.Arrays.copyOfRange(ms, warmup, ms.length);
-                    java.util.Arrays.sort(measured);
-                    double median = measured[measured.length / 2];
+                    // Commons Math's Median (the middle value, or the mean of the two middle ones), as in the profiles.
+                    double median = new Median().evaluate(ms, warmup, steps);
+                    double min = StatUtils.min(ms, warmup, steps), max = StatUtils.max(ms, warmup, steps);
                     int tokens = tc.batchSize * mc.contextLength;
                     System.out.println(String.format(Locale.ROOT,
                             "bench step: %s (%s), B=%d T=%d, %s: median %.2f ms/step (min %.2f, max %.2f) = %.0f tokens/s over %d steps (%d warm-up excluded)",
-                            preset.name, mc, tc.batchSize, mc.contextLength, label, median, measured[0], measured[measured.length - 1],
+                            preset.name, mc, tc.batchSize, mc.contextLength, label, median, min, max,
                             tokens / (median / 1e3), steps, warmup));
                     return 0;
                 default:
@@ -112,34 +115,26 @@ final class BenchCommand implements Main.Command {
         }
     }
 
-    /** Whole training steps on random tokens; returns each step's wall time in ms. */
+    /**
+     * Whole training steps, as the trainer runs them (mixer hook and learning-rate schedule included),
+     * on synthetic token windows; returns each step's wall time in ms.
+     */
     private static double[] runSteps(ModelConfig mc, TrainConfig tc, Backend backend, int count) {
         Gpt model = new Gpt(mc);
         model.initialise(tc.seed);
-        Workspace ws = model.workspace(tc.batchSize, mc.contextLength, true);
-        Rng rng = new Rng(tc.seed);
-        for (int i = 0; i < ws.tokens.length; i++) {
-            ws.tokens.set(i, rng.nextInt(mc.vocabSize));
-            ws.targets.set(i, rng.nextInt(mc.vocabSize));
-        }
-        Backend.CompiledGraph logits = backend.compile(ws.logitsGraph);
-        Backend.CompiledGraph loss = backend.compile(ws.lossGraph);
-        Backend.CompiledGraph backward = backend.compile(ws.backwardGraph);
-        Backend.CompiledGraph update = backend.compile(model.updateGraph(tc.weightDecay, tc.gradClip));
+        TrainingStep step = new TrainingStep(model, tc, backend, syntheticBatches(mc, tc));
         double[] ms = new double[count];
         for (int i = 0; i < count; i++) {
             long t0 = System.nanoTime();
-            backend.syncToDevice(ws.tokens.array, ws.targets.array);
-            logits.run();
-            loss.run();
-            backward.run();
-            model.setStepScalars(i + 1, tc.learningRate, tc.beta1, tc.beta2, tc.eps);
-            backend.syncToDevice(model.stepScalars.array);
-            update.run();
-            backend.syncToHost(ws.loss.array);
+            step.run(i);
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         return ms;
+    }
+
+    /** Random windows of a synthetic token sequence (64 batches long), the same for a given seed on every backend. */
+    static TrainingStep.BatchSource syntheticBatches(ModelConfig mc, TrainConfig tc) {
+        return TrainingStep.syntheticWindows(mc.vocabSize, 64 * tc.batchSize * (mc.contextLength + 1), tc.seed + 1);
     }
 
     private static void runMatmuls(Backend backend, int count) {

@@ -14,6 +14,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import org.jfree.chart.JFreeChart;
+
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
@@ -205,7 +207,8 @@ final class CompareCommand implements Main.Command {
     }
 
     private static void writePlot(Path file, List<Row> rows, Preset preset, TrainConfig train) throws IOException {
-        Plot p = Plot.lines("validation loss, preset " + preset.name + " (" + train.steps + " steps)").xLabel("step").yLabel("val loss (nats)");
+        JFreeChart chart = Charts.lines("validation loss, preset " + preset.name + " (" + train.steps + " steps)", "step",
+                "val loss (nats)", false, false);
         int i = 0;
         for (Row r : rows) {
             double[] x = new double[r.curve.size()], y = new double[r.curve.size()];
@@ -213,9 +216,9 @@ final class CompareCommand implements Main.Command {
                 x[k] = r.curve.get(k)[0];
                 y[k] = r.curve.get(k)[1];
             }
-            p.line(r.mixer + (r.causal ? "" : " (NOT CAUSAL)"), x, y, Plot.PALETTE[i++ % Plot.PALETTE.length],
-                    r.causal ? Plot.Style.SOLID : Plot.Style.DASHED);
+            Charts.line(chart, r.mixer + (r.causal ? "" : " (NOT CAUSAL)"), x, y, Charts.PALETTE[i++ % Charts.PALETTE.length],
+                    r.causal ? Charts.Style.SOLID : Charts.Style.DASHED);
         }
-        Plot.writePng(file, 760, 480, 1, p);
+        Charts.writePng(file, Charts.figure(760, 480, 1, chart));
     }
 }

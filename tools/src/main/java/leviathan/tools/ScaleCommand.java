@@ -1,5 +1,6 @@
 package leviathan.tools;
 
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -10,6 +11,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+
+import org.apache.commons.math3.stat.descriptive.rank.Median;
+import org.apache.commons.math3.stat.regression.SimpleRegression;
+import org.jfree.chart.JFreeChart;
 
 import com.google.gson.GsonBuilder;
 
@@ -124,7 +129,10 @@ final class ScaleCommand implements Main.Command {
         }
     }
 
-    /** Median forward+backward milliseconds over reps (after one warm-up run) and the layer's bytes. */
+    /**
+     * Median forward+backward milliseconds over reps (after one warm-up run) and the layer's bytes; the
+     * median is Commons Math's (the middle value, or the mean of the two middle ones), as in the profiles.
+     */
     private static double[] measure(MixerLayer layer, Backend backend, int reps) {
         Backend.CompiledGraph f = backend.compile(layer.forward);
         Backend.CompiledGraph b = backend.compile(layer.backward);
@@ -137,28 +145,18 @@ final class ScaleCommand implements Main.Command {
             b.run();
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
-        Arrays.sort(ms);
-        return new double[] {ms[reps / 2], layer.bytes};
+        return new double[] {new Median().evaluate(ms), layer.bytes};
     }
 
     /** Least-squares slope of log(ms) on log(T) over points with T ≥ from; NaN with fewer than two. */
     static double fit(List<double[]> points, int from) {
-        double sx = 0, sy = 0, sxx = 0, sxy = 0;
-        int n = 0;
+        SimpleRegression logLog = new SimpleRegression();
         for (double[] p : points) {
             if (p[0] >= from) {
-                double x = Math.log(p[0]), y = Math.log(p[1]);
-                sx += x;
-                sy += y;
-                sxx += x * x;
-                sxy += x * y;
-                n++;
+                logLog.addData(Math.log(p[0]), Math.log(p[1]));
             }
         }
-        if (n < 2) {
-            return Double.NaN;
-        }
-        return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+        return logLog.getSlope();
     }
 
     private static void write(Path out, Map<String, List<double[]>> results, Map<String, Double> exponents,
@@ -186,8 +184,8 @@ final class ScaleCommand implements Main.Command {
         }
         root.put("mixers", mixers);
         AtomicFiles.writeString(out.resolve("scale.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(root));
-        Plot time = Plot.lines("forward+backward of one layer").xLabel("sequence length T").yLabel("ms").logX().logY();
-        Plot mem = Plot.lines("memory of one layer").xLabel("sequence length T").yLabel("bytes").logX().logY();
+        JFreeChart time = Charts.lines("forward+backward of one layer", "sequence length T", "ms", true, true);
+        JFreeChart mem = Charts.lines("memory of one layer", "sequence length T", "bytes", true, true);
         int i = 0;
         for (Map.Entry<String, List<double[]>> e : results.entrySet()) {
             List<double[]> p = e.getValue();
@@ -198,11 +196,11 @@ final class ScaleCommand implements Main.Command {
                 z[k] = p.get(k)[2];
             }
             String label = String.format(Locale.ROOT, "%s (slope %.2f)", e.getKey(), exponents.get(e.getKey()));
-            time.line(label, x, y, Plot.PALETTE[i % Plot.PALETTE.length], Plot.Style.SOLID);
-            mem.line(e.getKey(), x, z, Plot.PALETTE[i % Plot.PALETTE.length], Plot.Style.SOLID);
-            i++;
+            Color colour = Charts.PALETTE[i++ % Charts.PALETTE.length];
+            Charts.line(time, label, x, y, colour, Charts.Style.SOLID);
+            Charts.line(mem, e.getKey(), x, z, colour, Charts.Style.SOLID);
         }
-        Plot.writePng(out.resolve("scale.png"), 620, 440, 2, time, mem);
+        Charts.writePng(out.resolve("scale.png"), Charts.figure(620, 440, 2, time, mem));
         System.out.println("wrote " + out.resolve("scale.json") + " and " + out.resolve("scale.png"));
     }
 }

@@ -10,13 +10,12 @@ import java.util.Map;
 
 import leviathan.graph.Backend;
 import leviathan.model.Gpt;
-import leviathan.model.MixerState;
 import leviathan.model.Rng;
 import leviathan.model.Workspace;
 
 /**
- * The training loop: random windows from a seeded generator, forward, backward, clipped AdamW with
- * warm-up + cosine schedule (SPEC 3); evaluation on both splits every {@code eval_interval} steps
+ * The training loop: {@link TrainingStep}s on random windows from a seeded generator (forward,
+ * backward, clipped AdamW with warm-up + cosine schedule, SPEC 3); evaluation on both splits every {@code eval_interval} steps
  * with a sample of text; metrics appended as JSON lines; resumable checkpoints; a clean stop on
  * Ctrl-C and on a NaN/Inf loss.
  */
@@ -59,13 +58,9 @@ public final class Trainer {
     private final RunLog log;
     private final Rng rng;
     private final Map<String, String> checkpointMetadata;
+    private final TrainingStep trainingStep;
     private final Workspace ws;
-    private final Backend.CompiledGraph logits;
-    private final Backend.CompiledGraph loss;
-    private final Backend.CompiledGraph backward;
-    private final Backend.CompiledGraph update;
     private final Evaluator evaluator;
-    private final MixerState mixerState;
     private Sampler sampler;
     private int step;
     private int savedStep = -1;
@@ -90,13 +85,9 @@ public final class Trainer {
         this.savedStep = startStep > 0 && outDir != null ? startStep : -1;
         this.checkpointMetadata = checkpointMetadata;
         this.log = new RunLog(out, outDir == null ? null : outDir.resolve("metrics.jsonl"));
-        this.ws = model.workspace(cfg.batchSize, model.config.contextLength, true);
-        this.logits = backend.compile(ws.logitsGraph);
-        this.loss = backend.compile(ws.lossGraph);
-        this.backward = backend.compile(ws.backwardGraph);
-        this.update = backend.compile(model.updateGraph(cfg.weightDecay, cfg.gradClip));
-        this.evaluator = new Evaluator(ws, backend, logits, loss);
-        this.mixerState = MixerState.of(model, backend, cfg.seed);
+        this.trainingStep = new TrainingStep(model, cfg, backend, TrainingStep.windows(data.train, rng));
+        this.ws = trainingStep.workspace();
+        this.evaluator = new Evaluator(ws, backend, trainingStep.logits(), trainingStep.loss());
     }
 
     public Workspace workspace() {
@@ -109,18 +100,9 @@ public final class Trainer {
 
     /** One optimisation step on a fresh random batch; returns the batch's loss (before the update). */
     public float trainStep() {
-        Dataset.sampleBatch(data.train, ws.B, ws.T, rng, ws.tokens, ws.targets);
-        model.mixer.beforeStep(step, mixerState);
-        backend.syncToDevice(ws.tokens.array, ws.targets.array);
-        logits.run();
-        loss.run();
-        backward.run();
-        model.setStepScalars(step + 1, cfg.learningRateAt(step), cfg.beta1, cfg.beta2, cfg.eps);
-        backend.syncToDevice(model.stepScalars.array);
-        update.run();
-        backend.syncToHost(ws.loss.array, model.stepScalars.array);
+        float l = trainingStep.run(step);
         step++;
-        return ws.loss.get(0);
+        return l;
     }
 
     /** Runs until {@code cfg.steps} (or {@code stopAt} if smaller and positive), evaluating, logging and saving. */

@@ -17,12 +17,12 @@ import leviathan.graph.Graph;
 import leviathan.graph.IntSlice;
 import leviathan.graph.Stage;
 import leviathan.model.Gpt;
-import leviathan.model.MixerState;
 import leviathan.model.ModelConfig;
 import leviathan.model.ParamSpec;
 import leviathan.model.Rng;
 import leviathan.model.Workspace;
 import leviathan.trainer.TrainConfig;
+import leviathan.trainer.TrainingStep;
 
 /**
  * A device backend against a reference backend (the JVM's), on the same inputs: whole graphs
@@ -164,35 +164,23 @@ public final class DeviceParity {
         assertTrue(grads <= tol, what + ": gradients differ by " + grads + " of their largest magnitude");
     }
 
-    /** Losses of {@code steps} training steps on seeded random batches of a learnable toy language. */
+    /** Losses of {@code steps} training steps ({@link TrainingStep}, as the trainer runs them) on a learnable toy language. */
     public static List<Float> train(ModelConfig mc, int batch, Backend backend, int steps) {
         TrainConfig tc = new TrainConfig();
+        tc.batchSize = batch;
         Gpt model = new Gpt(mc);
         model.initialise(tc.seed);
-        Workspace ws = model.workspace(batch, mc.contextLength, true);
-        Backend.CompiledGraph logits = backend.compile(ws.logitsGraph);
-        Backend.CompiledGraph loss = backend.compile(ws.lossGraph);
-        Backend.CompiledGraph backward = backend.compile(ws.backwardGraph);
-        Backend.CompiledGraph update = backend.compile(model.updateGraph(tc.weightDecay, tc.gradClip));
         Rng rng = new Rng(42);
-        List<Float> losses = new ArrayList<>();
-        MixerState mixerState = MixerState.of(model, backend, tc.seed); // as the Trainer: a mixer may change its tensors
-        for (int step = 0; step < steps; step++) {
-            model.mixer.beforeStep(step, mixerState);
-            for (int i = 0; i < ws.tokens.length; i++) { // next token = (token * 7 + 3) mod V, with noise
+        TrainingStep step = new TrainingStep(model, tc, backend, (B, T, tokens, targets) -> {
+            for (int i = 0; i < tokens.length; i++) { // next token = (token * 7 + 3) mod V, with noise
                 int t = rng.nextInt(mc.vocabSize);
-                ws.tokens.set(i, t);
-                ws.targets.set(i, rng.nextInt(4) == 0 ? rng.nextInt(mc.vocabSize) : (t * 7 + 3) % mc.vocabSize);
+                tokens.set(i, t);
+                targets.set(i, rng.nextInt(4) == 0 ? rng.nextInt(mc.vocabSize) : (t * 7 + 3) % mc.vocabSize);
             }
-            backend.syncToDevice(ws.tokens.array, ws.targets.array);
-            logits.run();
-            loss.run();
-            backward.run();
-            model.setStepScalars(step + 1, tc.learningRateAt(step), tc.beta1, tc.beta2, tc.eps);
-            backend.syncToDevice(model.stepScalars.array);
-            update.run();
-            backend.syncToHost(ws.loss.array, model.stepScalars.array);
-            losses.add(ws.loss.get(0));
+        });
+        List<Float> losses = new ArrayList<>();
+        for (int i = 0; i < steps; i++) {
+            losses.add(step.run(i));
         }
         return losses;
     }

@@ -12,7 +12,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Atomic file writes: a temporary file in the target's directory, fsync, rename over the target,
- * fsync the directory. A crash leaves either the old file or the new one, never a torn one.
+ * fsync the directory. A crash leaves either the old file or the new one, never a torn one. Files
+ * get the modes the umask gives.
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
@@ -25,9 +26,10 @@ public final class AtomicFiles {
     public static void write(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        // Not Files.createTempFile: it makes the file 0600 whatever the umask; CREATE_NEW honours it.
+        Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
                 writer.write(ch);
                 ch.force(true);
             }
@@ -52,7 +54,8 @@ public final class AtomicFiles {
         });
     }
 
-    private static void syncDirectory(Path dir) {
+    /** Flushes a directory's entries (renames, new files) to disk where the file system allows it. */
+    public static void syncDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException | UnsupportedOperationException e) {

@@ -102,6 +102,11 @@ public final class Gpt {
         return s;
     }
 
+    /** The config with every mixer option the mixer resolved, defaults included: what checkpoints record. */
+    public ModelConfig effectiveConfig() {
+        return config.withMixerOptions(mixer.options().effective());
+    }
+
     /** All tensors in declaration order (the order checkpoints list them). */
     public List<ParamSpec> specs() {
         return specs;

@@ -34,6 +34,12 @@ public interface Mixer {
     /** Adds the stages that accumulate into {@code ctx.du()} and the mixer's parameter gradients from {@code ctx.dy()}. */
     void backward(Graph graph, MixerContext ctx);
 
+    /**
+     * The options this mixer takes and the value each resolved to, defaults included; the mixer's
+     * constructor reads them through {@link MixerOptions}.
+     */
+    MixerOptions options();
+
     /** Called by the trainer before each optimisation step (e.g. the Performer redraws its features). */
     default void beforeStep(long step, MixerState state) {
     }

@@ -1,6 +1,7 @@
 package leviathan.model;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -41,6 +42,14 @@ public final class Mixers {
     /** Whether a mixer of this name is registered. */
     public static synchronized boolean has(String name) {
         return MIXERS.containsKey(name);
+    }
+
+    /**
+     * The options mixer {@code name} takes: read off a mixer made on a small probe config (its
+     * constructor states them once, in {@link MixerOptions#allowOnly}).
+     */
+    public static List<String> optionNames(String name) {
+        return create(new ModelConfig(2, 16, 1, 2, 16, name, Map.of())).options().names();
     }
 
     public static Mixer create(ModelConfig config) {

@@ -40,7 +40,7 @@ public final class ModelCheckpoint {
     public static void save(Path path, Gpt model, List<String> vocab, Map<String, String> extraMetadata) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
-        meta.put("config", new Gson().toJson(model.config.toMap()));
+        meta.put("config", new Gson().toJson(model.effectiveConfig().toMap()));
         meta.put("vocab", new Gson().toJson(vocab));
         meta.putAll(extraMetadata);
         Safetensors.write(path, tensors(model, model.params, ""), meta);
@@ -91,10 +91,17 @@ public final class ModelCheckpoint {
                 throw new Safetensors.FormatException(path + ": checkpoint metadata has no config");
             }
             config = ModelConfig.fromMap(cfg);
+        } catch (JsonParseException | IllegalArgumentException e) {
+            throw new Safetensors.FormatException(path + ": the model config in the checkpoint metadata is malformed");
+        }
+        try {
             Type listType = new TypeToken<List<String>>() {}.getType();
             vocab = new Gson().fromJson(c.metadata.get("vocab"), listType);
-        } catch (JsonParseException | IllegalArgumentException e) {
-            throw new Safetensors.FormatException(path + ": checkpoint metadata is malformed (" + e.getMessage() + ")");
+        } catch (JsonParseException e) {
+            throw new Safetensors.FormatException(path + ": the vocabulary in the checkpoint metadata is not a JSON list of characters");
+        }
+        if (vocab != null && new java.util.HashSet<>(vocab).size() != vocab.size()) {
+            throw new Safetensors.FormatException(path + ": the vocabulary in the checkpoint metadata lists a character twice");
         }
         if (vocab == null || vocab.size() != config.vocabSize) {
             throw new Safetensors.FormatException(path + ": vocabulary in the metadata does not match vocab_size " + config.vocabSize);
@@ -107,10 +114,26 @@ public final class ModelCheckpoint {
         return new Loaded(config, new ArrayList<>(vocab), c);
     }
 
-    /** Loads a checkpoint into a new model. */
+    /** Loads a checkpoint into a new model; refuses one whose weights hold NaN or infinity, naming the tensor. */
     public static Gpt loadModel(Loaded loaded, Path path) throws Safetensors.FormatException {
-        Gpt model = new Gpt(loaded.config);
+        Gpt model;
+        try {
+            model = new Gpt(loaded.config);
+        } catch (IllegalArgumentException | OutOfMemoryError e) {
+            throw new Safetensors.FormatException(path + ": the checkpoint describes a model that cannot be built here ("
+                    + loaded.config + "): " + (e instanceof OutOfMemoryError ? "out of memory" : e.getMessage()));
+        }
         restore(model, model.params, loaded.contents, "", path.toString());
+        float[] p = model.params.array();
+        for (ParamSpec s : model.specs()) {
+            int off = model.layout.offsetOf(s.name);
+            for (int i = 0; i < s.size(); i++) {
+                if (!Float.isFinite(p[off + i])) {
+                    throw new Safetensors.FormatException(path + ": tensor " + s.name + " holds " + p[off + i] + " (at index " + i
+                            + "): the checkpoint is not usable");
+                }
+            }
+        }
         return model;
     }
 

@@ -56,6 +56,11 @@ public final class ModelConfig {
         return key.equals("layers") || key.equals("heads") || key.equals("width") || key.equals("context");
     }
 
+    /** The same shape with these mixer options (e.g. the mixer's effective ones, defaults resolved). */
+    public ModelConfig withMixerOptions(Map<String, String> options) {
+        return new ModelConfig(vocabSize, contextLength, layers, heads, width, mixer, options);
+    }
+
     public ModelConfig withMixerOption(String key, String value) {
         Map<String, String> opts = new TreeMap<>(mixerOptions);
         opts.put(key, value);

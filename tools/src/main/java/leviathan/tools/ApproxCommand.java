@@ -145,6 +145,8 @@ final class ApproxCommand implements Main.Command {
         Path json = Paths.get(args.get("json", out.resolve("approx.json").toString()));
         Path png = Paths.get(args.get("png", out.resolve("approx.png").toString()));
         args.rejectUnused("approx");
+        Cli.checkOutputFile(json.toString(), "--json");
+        Cli.checkOutputFile(png.toString(), "--png");
         if (!omega.equals("iid") && !omega.equals("orthogonal")) {
             throw new CliException("--omega must be iid or orthogonal, got '" + omega + "'", 2);
         }

@@ -62,7 +62,7 @@ final class BenchCommand implements Main.Command {
         int warmup = args.integer("warmup", 10);
         int steps = args.integer("steps", what.equals("step") ? 50 : 30);
         boolean plain = args.flag("plain");
-        int threads = args.integer("threads", 0);
+        int threads = Cli.threads(args);
         String json = args.get("json", null);
         String backendSpec = Cli.backendSpec(args);
         ModelConfig mc = preset.model.withVocabSize(65);
@@ -70,7 +70,9 @@ final class BenchCommand implements Main.Command {
         String backends = what.equals("backends") ? args.get("backends", "jvm,tornado:0:0") : null;
         String png = what.equals("backends") ? args.get("png", null) : null;
         mc = Cli.applyOverrides(args, mc, tc);
-        args.rejectUnused("bench");
+        args.rejectUnused("bench", 1);
+        Cli.checkOutputFile(json, "--json");
+        Cli.checkOutputFile(png, "--png");
         if (backends != null) { // the same training step on each backend: BackendComparison
             return BackendComparison.run(backends, json, png, preset, mc, tc, warmup, steps, threads);
         }

@@ -33,6 +33,7 @@ import leviathan.trainer.Dataset;
 import leviathan.trainer.Preset;
 import leviathan.trainer.Tokenizer;
 import leviathan.trainer.TrainConfig;
+import leviathan.trainer.RunDirectory;
 import leviathan.trainer.Trainer;
 
 /**
@@ -81,7 +82,7 @@ final class CompareCommand implements Main.Command {
         String dataArg = args.get("data", Corpus.DEFAULT_NAME);
         Path out = Paths.get(args.get("out", "runs/compare-" + preset.name));
         String backendSpec = Cli.backendSpec(args);
-        int threads = args.integer("threads", 0);
+        int threads = Cli.threads(args);
         TrainConfig train = preset.train.copy();
         Map<String, Map<String, String>> mixerOptions = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : args.unused().entrySet()) {
@@ -102,6 +103,7 @@ final class CompareCommand implements Main.Command {
             Mixers.describe(m.trim());
             mixers.add(m.trim());
         }
+        Cli.checkOutputFile(out.resolve("compare.json").toString(), "--out");
         for (String m : mixerOptions.keySet()) {
             if (!mixers.contains(m)) {
                 throw new CliException("options given for mixer '" + m + "', which is not compared", 2);
@@ -149,7 +151,8 @@ final class CompareCommand implements Main.Command {
         System.out.println(String.format(Locale.ROOT, "training %-15s %s parameters%s (log: %s)", mc.mixer, Cli.count(row.parameters),
                 row.causal ? "" : "  [NOT CAUSAL: leaks later tokens]", logFile));
         try (OutputStream os = Files.newOutputStream(logFile); PrintStream log = new PrintStream(os, true, StandardCharsets.UTF_8)) {
-            Trainer trainer = new Trainer(model, tokenizer, data, cfg, backend, dir, log, new Rng(cfg.seed), 0, meta);
+            Trainer trainer = new Trainer(model, tokenizer, data, cfg, backend, log, new Rng(cfg.seed),
+                    new Trainer.Checkpointing(new RunDirectory(dir), null, meta, "{}"));
             row.memoryBytes = model.stateBytes() + trainer.workspace().activationBytes();
             result = trainer.run(0);
         }

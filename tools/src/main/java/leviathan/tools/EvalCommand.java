@@ -20,7 +20,7 @@ final class EvalCommand implements Main.Command {
     @Override
     public String help() {
         return String.join("\n",
-                "usage: leviathan eval --checkpoint FILE_OR_RUN_DIR [--data FILE] [--seed S] [--batch B]",
+                "usage: leviathan eval --checkpoint RUN_DIR|SET_DIR|FILE [--set latest|best|STEP] [--data FILE] [--seed S] [--batch B]",
                 "",
                 "  without --data     the validation split (last 10%) of tinyshakespeare",
                 "  --data FILE        the whole FILE instead",
@@ -33,12 +33,12 @@ final class EvalCommand implements Main.Command {
     public int run(String[] argv) throws IOException {
         Args args = new Args(argv, Set.of("debug"));
         args.flag("debug");
-        Cli.LoadedModel m = Cli.load(args.get("checkpoint", null));
+        Cli.LoadedModel m = Cli.load(Cli.checkpoint(args));
         String dataArg = args.get("data", null);
         long seed = args.longValue("seed", 1);
         int batch = args.integer("batch", 12);
         String backendSpec = Cli.backendSpec(args);
-        int threads = args.integer("threads", 0);
+        int threads = Cli.threads(args);
         args.rejectUnused("eval");
         if (batch <= 0) {
             throw new CliException("--batch must be positive", 2);

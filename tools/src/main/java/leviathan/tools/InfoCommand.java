@@ -9,6 +9,7 @@ import leviathan.model.Mixers;
 import leviathan.model.ModelConfig;
 import leviathan.model.ParamSpec;
 import leviathan.trainer.Preset;
+import leviathan.trainer.RunState;
 import leviathan.trainer.TrainConfig;
 
 /** {@code leviathan info}: config, parameter count and memory estimate of a preset or checkpoint. */
@@ -21,7 +22,7 @@ final class InfoCommand implements Main.Command {
     @Override
     public String help() {
         return String.join("\n",
-                "usage: leviathan info [--preset NAME | --checkpoint FILE_OR_RUN_DIR] [--vocab V] [--tensors] [--KEY=VALUE ...]",
+                "usage: leviathan info [--preset NAME | --checkpoint RUN_DIR|SET_DIR|FILE [--set latest|best|STEP]] [--vocab V] [--tensors] [--KEY=VALUE ...]",
                 "",
                 "  --preset NAME   one of " + String.join(", ", Preset.all().keySet()) + " (default baby); --vocab sets V (default 65)",
                 "  --tensors       list every tensor with its shape",
@@ -38,11 +39,13 @@ final class InfoCommand implements Main.Command {
         Gpt model;
         TrainConfig train;
         String source;
+        RunState state = null;
         if (args.has("checkpoint")) {
-            Cli.LoadedModel m = Cli.load(args.get("checkpoint", null));
+            Cli.LoadedModel m = Cli.load(Cli.checkpoint(args));
             model = m.model;
             train = new TrainConfig();
             source = m.file.toString();
+            state = m.state;
         } else {
             Preset p = Preset.get(args.get("preset", "baby"));
             ModelConfig mc = p.model.withVocabSize(args.integer("vocab", 65));
@@ -60,6 +63,13 @@ final class InfoCommand implements Main.Command {
         System.out.println("memory:      parameters + gradients + AdamW moments " + Cli.bytes(model.stateBytes())
                 + "; activations + their gradients at batch " + train.batchSize + " x " + model.config.contextLength + ": " + Cli.bytes(acts)
                 + "; total ~" + Cli.bytes(model.stateBytes() + acts));
+        if (state != null) {
+            System.out.println("trained:     step " + state.step + ", " + Cli.count(state.tokensSeen) + " tokens seen, "
+                    + String.format(java.util.Locale.ROOT, "%.0f s of training", state.elapsedSeconds) + ", saved " + state.savedAt);
+            System.out.println("losses:      last train " + String.format(java.util.Locale.ROOT, "%.4f", state.lastTrainLoss)
+                    + (state.lastValStep >= 0 ? String.format(java.util.Locale.ROOT, ", validation %.4f at step %d", state.lastValLoss,
+                    state.lastValStep) : ", no evaluation yet"));
+        }
         if (tensors) {
             for (ParamSpec s : model.specs()) {
                 System.out.println(String.format("  %-36s %-14s %s", s.name, java.util.Arrays.toString(s.diskShape()),

@@ -18,7 +18,7 @@ final class SampleCommand implements Main.Command {
     @Override
     public String help() {
         return String.join("\n",
-                "usage: leviathan sample --checkpoint FILE_OR_RUN_DIR [--prompt TEXT] [--length N] [--temperature T] [--top-k K] [--seed S]",
+                "usage: leviathan sample --checkpoint RUN_DIR|SET_DIR|FILE [--set latest|best|STEP] [--prompt TEXT] [--length N] [--temperature T] [--top-k K] [--seed S]",
                 "",
                 "  --prompt TEXT      text to continue (default a newline); every character must be in the model's vocabulary",
                 "  --length N         characters to generate (default 500)",
@@ -31,20 +31,23 @@ final class SampleCommand implements Main.Command {
     public int run(String[] argv) throws IOException {
         Args args = new Args(argv, Set.of("debug"));
         args.flag("debug");
-        Cli.LoadedModel m = Cli.load(args.get("checkpoint", null));
+        Cli.LoadedModel m = Cli.load(Cli.checkpoint(args));
         String prompt = args.get("prompt", "\n");
         int length = args.integer("length", 500);
         float temperature = args.number("temperature", 0.8f);
         int topK = args.integer("top-k", 0);
         long seed = args.longValue("seed", 1);
         String backendSpec = Cli.backendSpec(args);
-        int threads = args.integer("threads", 0);
+        int threads = Cli.threads(args);
         args.rejectUnused("sample");
         if (length < 0) {
             throw new CliException("--length must not be negative", 2);
         }
         if (temperature < 0 || !Float.isFinite(temperature)) {
             throw new CliException("--temperature must be a number ≥ 0", 2);
+        }
+        if (topK < 0) {
+            throw new CliException("--top-k must not be negative (0 = all characters)", 2);
         }
         if (prompt.isEmpty()) {
             throw new CliException("--prompt must not be empty", 2);

@@ -60,7 +60,7 @@ final class ScaleCommand implements Main.Command {
         int fitFrom = args.integer("fit-from", 512);
         Path out = Paths.get(args.get("out", "runs/scale"));
         String backendSpec = Cli.backendSpec(args);
-        int threads = args.integer("threads", 0);
+        int threads = Cli.threads(args);
         Map<String, Map<String, String>> options = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : args.unused().entrySet()) {
             int dot = e.getKey().indexOf('.');

@@ -10,11 +10,10 @@ import java.util.Set;
 
 import leviathan.graph.Backend;
 import leviathan.graph.Profiler;
+import leviathan.model.AtomicFiles;
 import leviathan.model.Gpt;
-import leviathan.model.ModelCheckpoint;
 import leviathan.model.ModelConfig;
 import leviathan.model.Rng;
-import leviathan.model.Safetensors;
 import leviathan.trainer.Corpus;
 import leviathan.trainer.Dataset;
 import leviathan.trainer.Preset;
@@ -22,7 +21,10 @@ import leviathan.trainer.StopSignal;
 import leviathan.trainer.Tokenizer;
 import leviathan.trainer.TrainConfig;
 import leviathan.trainer.Trainer;
-import leviathan.trainer.TrainingCheckpoint;
+import leviathan.trainer.Checkpoints;
+import leviathan.trainer.RunDirectory;
+import leviathan.trainer.RunLock;
+import leviathan.trainer.RunState;
 
 /** {@code leviathan train}: train (or resume) a model and save checkpoints in a run directory. */
 final class TrainCommand implements Main.Command {
@@ -39,7 +41,7 @@ final class TrainCommand implements Main.Command {
                 "",
                 "  --preset NAME      starting configuration (default baby: " + Preset.get("baby").description + ")",
                 "  --data FILE        any UTF-8 text; default tinyshakespeare (data/, ../shared/data/, cache, or downloaded)",
-                "  --out DIR          run directory for model.safetensors, optimizer.safetensors, metrics.jsonl",
+                "  --out DIR          run directory: config.json, metrics.jsonl, checkpoints/, model.safetensors",
                 "                     (default runs/<preset>-<mixer>, or -2, -3, … if taken); a new run never writes over",
                 "                     a directory that holds a checkpoint",
                 "  --resume           continue the run in --out exactly where it stopped (same data required)",
@@ -51,14 +53,18 @@ final class TrainCommand implements Main.Command {
                 "  training options:  --" + TrainConfig.KEYS.replace(", ", " --"),
                 "  mixer options:     any other --KEY=VALUE goes to the mixer (e.g. --lags=4 for leviathan)",
                 "",
-                "Ctrl-C finishes the current step, saves a checkpoint and exits with code 130.");
+                "  --config FILE      a JSON object of these options (the command line wins); every run writes its effective",
+                "                     options to RUN/config.json, so --config RUN/config.json reruns it",
+                "",
+                "Checkpoints are committed as whole sets in RUN/checkpoints/step-N (the last --keep_last, default 2, and the best",
+                "by validation loss are kept); RUN/model.safetensors is the latest model. One process trains a run directory at a",
+                "time. Ctrl-C, SIGTERM and SIGHUP finish the current step, save and exit with 130, 143 and 129.");
     }
 
     @Override
     public int run(String[] argv) throws IOException {
         Args args = new Args(argv, Set.of("resume", "debug", "profile"));
         boolean resume = args.flag("resume");
-        args.flag("debug");
         boolean profile = args.flag("profile");
         String presetName = args.get("preset", "baby");
         Preset preset = Preset.get(presetName);
@@ -70,107 +76,182 @@ final class TrainCommand implements Main.Command {
         String outArg = args.get("out", null);
         Profiler profiler = new Profiler(profile, 5);
         String backendSpec = Cli.backendSpec(args);
-        int threads = args.integer("threads", 0);
+        int threads = Cli.threads(args);
 
         Corpus corpus = Corpus.load(dataArg);
-        Gpt model;
-        Tokenizer tokenizer;
-        TrainConfig cfg;
-        Rng rng;
-        int startStep;
-        Path outDir;
+        warnAboutText(corpus);
+        Path outDir = outArg != null ? Paths.get(outArg)
+                : resume ? latestRun("runs/" + presetName + "-" + mixerOverride(args, preset.model.mixer))
+                : freshRun("runs/" + presetName + "-" + mixerOverride(args, preset.model.mixer));
+        RunDirectory run = new RunDirectory(outDir);
         if (resume) {
-            outDir = outArg != null ? Paths.get(outArg) : latestRun("runs/" + presetName + "-" + mixerOverride(args, preset.model.mixer));
-            Path modelFile = outDir.resolve(TrainingCheckpoint.MODEL_FILE);
-            if (!Files.isRegularFile(modelFile)) {
-                throw new CliException("cannot resume: " + modelFile + " does not exist", 1);
+            return resume(args, corpus, run, stopAt, backendSpec, threads, profile, profiler);
+        }
+        Tokenizer tokenizer = Tokenizer.fromText(corpus.text);
+        ModelConfig mc = preset.model.withVocabSize(tokenizer.size());
+        TrainConfig cfg = preset.train.copy();
+        mc = Cli.applyOverrides(args, mc, cfg);
+        args.rejectUnused("train");
+        cfg.validate();
+        Gpt model = new Gpt(mc);
+        Dataset data = dataset(corpus, tokenizer, model);
+        if (run.hasCheckpoint()) {
+            throw new CliException(outDir + " already holds a checkpoint; continue it with --resume, or choose another --out", 1);
+        }
+        try (Backend backend = Cli.backend(backendSpec, threads, profiler)) {
+            // Everything is checked: only now does the run directory appear.
+            boolean created = !Files.exists(outDir);
+            checkWritable(outDir);
+            try (RunLock lock = RunLock.acquire(outDir)) {
+                if (run.hasCheckpoint()) { // another writer got here between the check above and the lock
+                    throw new CliException(outDir + " already holds a checkpoint; continue it with --resume, or choose another --out", 1);
+                }
+                model.initialise(cfg.seed);
+                String config = RunConfig.json(corpus, model, cfg);
+                AtomicFiles.writeString(run.configFile(), config);
+                return train(model, tokenizer, data, cfg, backend, new Rng(cfg.seed), run, null, config, corpus, stopAt, profile, profiler);
+            } catch (IOException | RuntimeException e) {
+                if (created) {
+                    RunConfig.removeIfUnused(run);
+                }
+                throw e;
             }
-            ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(modelFile);
-            tokenizer = new Tokenizer(loaded.vocab);
+        }
+    }
+
+    /** --resume: continue the latest committed checkpoint of {@code run} with its own config; only training options may change. */
+    private int resume(Args args, Corpus corpus, RunDirectory run, int stopAt, String backendSpec, int threads, boolean profile,
+                       Profiler profiler)
+            throws IOException {
+        if (!Files.isDirectory(run.root)) {
+            throw new CliException("cannot resume: " + run.root + " does not exist", 1);
+        }
+        try (RunLock lock = RunLock.acquire(run.root)) {
+            if (!run.hasCheckpoint()) {
+                throw new CliException("cannot resume: " + run.root + " holds no committed checkpoint", 1);
+            }
+            run.removeIncomplete();
+            Checkpoints.Resumed r = Checkpoints.resume(run);
+            Tokenizer tokenizer = new Tokenizer(r.vocab());
             Tokenizer fromData = Tokenizer.fromText(corpus.text);
-            if (!fromData.vocab().equals(loaded.vocab)) {
-                throw new CliException("cannot resume: the checkpoint's vocabulary (" + loaded.vocab.size() + " characters) does not match "
-                        + corpus.path + " (" + fromData.size() + " characters; " + vocabDifference(loaded.vocab, fromData.vocab())
+            if (!fromData.vocab().equals(r.vocab())) {
+                throw new CliException("cannot resume: the checkpoint's vocabulary (" + r.vocab().size() + " characters) does not match "
+                        + corpus.path + " (" + fromData.size() + " characters; " + vocabDifference(r.vocab(), fromData.vocab())
                         + "); resume with the data the run was trained on", 1);
             }
-            model = ModelCheckpoint.loadModel(loaded, modelFile);
-            TrainingCheckpoint.State state = TrainingCheckpoint.restoreOptimizer(outDir, model);
-            cfg = new TrainConfig();
-            for (Map.Entry<String, Object> e : state.trainConfig.entrySet()) {
+            TrainConfig cfg = new TrainConfig();
+            for (Map.Entry<String, Object> e : r.state().trainConfig.entrySet()) {
                 cfg.set(e.getKey(), plain(e.getValue()));
             }
+            ModelConfig saved = r.model().effectiveConfig();
             for (Map.Entry<String, String> e : args.unused().entrySet()) {
-                if (!TrainConfig.isKey(e.getKey())) {
-                    throw new CliException("--" + e.getKey() + " cannot change on --resume (only training options such as --steps can)", 2);
+                String k = e.getKey();
+                if (TrainConfig.isKey(k)) {
+                    cfg.set(k, args.get(k, null));
+                } else if (sameAsSaved(saved, k, e.getValue())) {
+                    args.use(k);
+                } else if (ModelConfig.isShapeKey(k) || k.equals("mixer") || saved.mixerOptions.containsKey(k)) {
+                    throw new CliException("--" + k + " cannot change on --resume (the run has " + k + "=" + savedValue(saved, k)
+                            + "; only training options such as --steps can)", 2);
                 }
-                cfg.set(e.getKey(), e.getValue());
-                args.get(e.getKey(), null);
             }
-            rng = new Rng(0);
-            rng.setState(state.rngState);
-            startStep = state.step;
-            System.out.println("resuming " + outDir + " at step " + startStep);
-        } else {
-            tokenizer = Tokenizer.fromText(corpus.text);
-            ModelConfig mc = preset.model.withVocabSize(tokenizer.size());
-            cfg = preset.train.copy();
-            mc = Cli.applyOverrides(args, mc, cfg);
-            model = new Gpt(mc);
-            model.initialise(cfg.seed);
-            rng = new Rng(cfg.seed);
-            startStep = 0;
-            outDir = outArg != null ? Paths.get(outArg) : freshRun("runs/" + presetName + "-" + mc.mixer);
-            if (Files.exists(outDir.resolve(TrainingCheckpoint.MODEL_FILE))) {
-                throw new CliException(outDir + " already holds a checkpoint; continue it with --resume, or choose another --out", 1);
+            args.alsoKnown(OptionNames.modelAndTraining());
+            args.rejectUnused("train");
+            cfg.validate();
+            int step = r.state().step;
+            int end = stopAt > 0 ? Math.min(stopAt, cfg.steps) : cfg.steps;
+            if (step >= end) {
+                System.out.println("nothing to do: " + run.root + " is at step " + step + (stopAt > 0 && stopAt < cfg.steps ? ", and --stop-at is "
+                        + stopAt : ", and --steps is " + cfg.steps) + " (raise --steps to train further); no checkpoint was written");
+                return 0;
+            }
+            Rng rng = new Rng(0);
+            rng.setState(r.state().rngState);
+            Dataset data = dataset(corpus, tokenizer, r.model());
+            String config = RunConfig.json(corpus, r.model(), cfg);
+            System.out.println("resuming " + run.root + " at step " + step);
+            try (Backend backend = Cli.backend(backendSpec, threads, profiler)) {
+                AtomicFiles.writeString(run.configFile(), config);
+                return train(r.model(), tokenizer, data, cfg, backend, rng, run, r.state(), config, corpus, stopAt, profile, profiler);
             }
         }
-        args.rejectUnused("train");
-        checkWritable(outDir);
+    }
+
+    private int train(Gpt model, Tokenizer tokenizer, Dataset data, TrainConfig cfg, Backend backend, Rng rng, RunDirectory run,
+                      RunState resumed, String config, Corpus corpus, int stopAt, boolean profile, Profiler profiler) throws IOException {
+        Cli.warnIfLeaky(model.mixer, System.out);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("causal", Boolean.toString(model.mixer.causal()));
+        Trainer trainer = new Trainer(model, tokenizer, data, cfg, backend, System.out, rng,
+                new Trainer.Checkpointing(run, resumed, meta, config));
+        printHeader(model, cfg, corpus, data, backend, trainer, run.root);
+        StopSignal.install();
+        Trainer.Result r = trainer.run(stopAt);
+        if (profile) {
+            System.out.println(profiler.table("profile (" + backend.name() + ")"));
+            AtomicFiles.writeString(run.root.resolve("profile.json"), profiler.json(backend.name()));
+        }
+        switch (r.outcome) {
+            case DIVERGED: throw new CliException(r.message, 3);
+            case INTERRUPTED: return StopSignal.exitCode(StopSignal.signal());
+            default: return 0;
+        }
+    }
+
+    /** The data as tokens, checked to hold a window of the model's context in each split. */
+    private static Dataset dataset(Corpus corpus, Tokenizer tokenizer, Gpt model) {
         Dataset data = new Dataset(tokenizer.encode(corpus.text));
-        if (cfg.batchSize <= 0) {
-            throw new CliException("batch must be positive", 2);
-        }
         try {
             data.requireWindows(model.config.contextLength);
         } catch (IllegalArgumentException e) {
             throw new CliException(corpus.path + ": " + e.getMessage(), 1);
         }
-        try (Backend backend = Cli.backend(backendSpec, threads, profiler)) {
-            Cli.warnIfLeaky(model.mixer, System.out);
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("causal", Boolean.toString(model.mixer.causal()));
-            Trainer trainer = new Trainer(model, tokenizer, data, cfg, backend, outDir, System.out, rng, startStep, meta);
-            printHeader(model, cfg, corpus, data, backend, trainer, outDir);
-            StopSignal.install();
-            Trainer.Result r = trainer.run(stopAt);
-            if (profile) {
-                System.out.println(profiler.table("profile (" + backend.name() + ")"));
-                leviathan.model.AtomicFiles.writeString(outDir.resolve("profile.json"), profiler.json(backend.name()));
-            }
-            switch (r.outcome) {
-                case DIVERGED: throw new CliException(r.message, 3);
-                case INTERRUPTED: return 130;
-                default: return 0;
-            }
-        } catch (Safetensors.FormatException e) {
-            throw new CliException(e.getMessage(), 1);
+        return data;
+    }
+
+    /** Text that trains but cannot mean what the user wants gets a warning, not silence. */
+    private static void warnAboutText(Corpus corpus) {
+        long distinct = corpus.text.codePoints().distinct().count();
+        if (distinct < 2) {
+            System.out.println("warning: " + corpus.path + " has " + distinct + " distinct character" + (distinct == 1 ? "" : "s")
+                    + ": there is nothing to predict, the loss goes to 0");
+        }
+        if (corpus.text.indexOf('\r') >= 0) {
+            System.out.println("warning: " + corpus.path + " has carriage returns (\\r, Windows line ends): \\r is a character of the"
+                    + " vocabulary; convert the file (e.g. dos2unix) unless that is what you want");
+        }
+    }
+
+    private static boolean sameAsSaved(ModelConfig saved, String key, String value) {
+        String v = savedValue(saved, key);
+        return v != null && v.equals(value.trim());
+    }
+
+    private static String savedValue(ModelConfig saved, String key) {
+        switch (key) {
+            case "layers": return Integer.toString(saved.layers);
+            case "heads": return Integer.toString(saved.heads);
+            case "width": return Integer.toString(saved.width);
+            case "context": return Integer.toString(saved.contextLength);
+            case "mixer": return saved.mixer;
+            default: return saved.mixerOptions.get(key);
         }
     }
 
     /** The default run directory: base, base-2, base-3, … — the first that holds no checkpoint. */
-    static Path freshRun(String base) {
+    static Path freshRun(String base) throws IOException {
         for (int i = 1; ; i++) {
             Path p = Paths.get(i == 1 ? base : base + "-" + i);
-            if (!Files.exists(p.resolve(TrainingCheckpoint.MODEL_FILE))) {
+            if (!new RunDirectory(p).hasCheckpoint()) {
                 return p;
             }
         }
     }
 
     /** For --resume without --out: the newest of base, base-2, … that holds a checkpoint. */
-    static Path latestRun(String base) {
+    static Path latestRun(String base) throws IOException {
         Path last = Paths.get(base);
-        for (int i = 2; Files.exists(Paths.get(base + "-" + i).resolve(TrainingCheckpoint.MODEL_FILE)); i++) {
+        for (int i = 2; new RunDirectory(Paths.get(base + "-" + i)).hasCheckpoint(); i++) {
             last = Paths.get(base + "-" + i);
         }
         return last;
@@ -216,7 +297,7 @@ final class TrainCommand implements Main.Command {
             Path probe = Files.createTempFile(dir, ".write-test", ".tmp");
             Files.delete(probe);
         } catch (IOException | SecurityException e) {
-            throw new CliException("cannot write to the output directory " + dir + " (" + e.getClass().getSimpleName() + ")", 1);
+            throw new CliException("cannot write to the output directory " + dir + ": " + Cli.describe(e), 1);
         }
     }
 

@@ -22,15 +22,29 @@ final class RunLog {
     private final Gson gson = new com.google.gson.GsonBuilder().serializeSpecialFloatingPointValues().create();
     private long startNanos;
     private int startStep;
+    /** Training seconds before this session (a resumed run's), for elapsed_s. */
+    private final double elapsedBefore;
 
-    RunLog(PrintStream out, Path metrics) {
+    RunLog(PrintStream out, Path metrics, double elapsedBefore) {
         this.out = out;
         this.metrics = metrics;
+        this.elapsedBefore = elapsedBefore;
+        this.startNanos = System.nanoTime();
     }
 
     void start(int step, int end) {
         startNanos = System.nanoTime();
         startStep = step;
+    }
+
+    /** Seconds of training so far, sessions before this one included. */
+    double elapsedSeconds() {
+        return elapsedBefore + (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    /** How far metrics.jsonl has got (what a committed checkpoint records). */
+    long metricsBytes() throws IOException {
+        return metrics != null && Files.exists(metrics) ? Files.size(metrics) : 0;
     }
 
     void step(int step, int end, double meanLoss, float loss, float lr, float norm, double msPerStep, double tokensPerSecond) {
@@ -91,10 +105,13 @@ final class RunLog {
                 step, duration(elapsed), rate, dir == null ? "" : "; checkpoint in " + dir));
     }
 
+    /** Appends one line; every line carries the wall-clock time (ISO-8601, UTC) and the training seconds so far. */
     private void append(Map<String, Object> m) {
         if (metrics == null) {
             return;
         }
+        m.put("time", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString());
+        m.put("elapsed_s", Math.round(elapsedSeconds() * 1000) / 1000.0);
         try {
             Files.createDirectories(metrics.getParent());
             try (BufferedWriter w = Files.newBufferedWriter(metrics, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {

@@ -21,16 +21,18 @@ public final class TrainConfig {
     public int checkpointInterval = 0;
     public long seed = 1337;
     public int sampleChars = 200;
+    /** Committed checkpoint sets kept (the best by validation loss is kept too). */
+    public int keepLast = 2;
 
     public static final String KEYS = "batch, steps, lr, min_lr, warmup, weight_decay, beta1, beta2, eps, grad_clip, "
-            + "eval_interval, eval_iters, log_interval, checkpoint_interval, seed, sample_chars";
+            + "eval_interval, eval_iters, log_interval, checkpoint_interval, keep_last, seed, sample_chars";
 
     public TrainConfig copy() {
         TrainConfig c = new TrainConfig();
         c.batchSize = batchSize; c.steps = steps; c.learningRate = learningRate; c.minLearningRate = minLearningRate;
         c.warmupSteps = warmupSteps; c.weightDecay = weightDecay; c.beta1 = beta1; c.beta2 = beta2; c.eps = eps;
         c.gradClip = gradClip; c.evalInterval = evalInterval; c.evalIters = evalIters; c.logInterval = logInterval;
-        c.checkpointInterval = checkpointInterval; c.seed = seed; c.sampleChars = sampleChars;
+        c.checkpointInterval = checkpointInterval; c.seed = seed; c.sampleChars = sampleChars; c.keepLast = keepLast;
         return c;
     }
 
@@ -56,6 +58,7 @@ public final class TrainConfig {
             case "checkpoint_interval": checkpointInterval = nonNegativeInt(key, value); break;
             case "seed": seed = parseLong(key, value); break;
             case "sample_chars": sampleChars = nonNegativeInt(key, value); break;
+            case "keep_last": keepLast = positiveInt(key, value); break;
             default: throw new IllegalArgumentException("unknown training option '" + key + "' (known: " + KEYS + ")");
         }
         return this;
@@ -79,7 +82,17 @@ public final class TrainConfig {
         m.put("checkpoint_interval", checkpointInterval);
         m.put("seed", seed);
         m.put("sample_chars", sampleChars);
+        m.put("keep_last", keepLast);
         return m;
+    }
+
+    /** Checks what single options cannot: the schedule must not rise ({@code min_lr ≤ lr}). */
+    public TrainConfig validate() {
+        if (minLearningRate > learningRate) {
+            throw new IllegalArgumentException("--min_lr " + minLearningRate + " is above --lr " + learningRate
+                    + ": the schedule decays from lr to min_lr");
+        }
+        return this;
     }
 
     /** nanoGPT's schedule: linear warm-up, then cosine decay from lr to min_lr over the run. */

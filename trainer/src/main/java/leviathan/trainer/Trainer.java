@@ -49,15 +49,33 @@ public final class Trainer {
         }
     }
 
+    /**
+     * Where a run commits its checkpoints and what it resumed from: the run directory (null to save
+     * nothing), the state of the set it continues (null for a new run; the generator given to the
+     * trainer must be in that state), extra metadata for the model file, and the run's effective
+     * options as written to config.json.
+     */
+    public record Checkpointing(RunDirectory run, RunState resumed, Map<String, String> modelMetadata, String configJson) {
+        public static Checkpointing none() {
+            return new Checkpointing(null, null, Map.of(), "{}");
+        }
+    }
+
     private final Gpt model;
     private final Tokenizer tokenizer;
     private final Dataset data;
     private final TrainConfig cfg;
     private final Backend backend;
     private final Path outDir;
+    private final RunDirectory run;
     private final RunLog log;
     private final Rng rng;
     private final Map<String, String> checkpointMetadata;
+    private final String configJson;
+    private long tokensSeen;
+    private double lastTrainLoss = Double.NaN;
+    private double lastValLoss = Double.NaN;
+    private int lastValStep = -1;
     private final TrainingStep trainingStep;
     private final Workspace ws;
     private final Evaluator evaluator;
@@ -66,25 +84,33 @@ public final class Trainer {
     private int savedStep = -1;
     private double lastEvalTrain = Double.NaN;
 
-    /**
-     * @param startStep steps already done (0 for a new run); {@code rng} must be in the state it had then
-     * @param checkpointMetadata extra metadata for the model file (e.g. the mixer's causality warning)
-     */
-    public Trainer(Gpt model, Tokenizer tokenizer, Dataset data, TrainConfig cfg, Backend backend, Path outDir,
-                   PrintStream out, Rng rng, int startStep, Map<String, String> checkpointMetadata) throws IOException {
+    public Trainer(Gpt model, Tokenizer tokenizer, Dataset data, TrainConfig cfg, Backend backend, PrintStream out, Rng rng,
+                   Checkpointing checkpointing) throws IOException {
         data.requireWindows(model.config.contextLength);
         this.model = model;
         this.tokenizer = tokenizer;
         this.data = data;
         this.cfg = cfg;
         this.backend = backend;
-        this.outDir = outDir;
+        this.run = checkpointing.run();
+        this.outDir = run == null ? null : run.root;
         this.rng = rng;
-        this.step = startStep;
-        // A resumed run starts from the checkpoint of step startStep in outDir: that is the last good one so far.
-        this.savedStep = startStep > 0 && outDir != null ? startStep : -1;
-        this.checkpointMetadata = checkpointMetadata;
-        this.log = new RunLog(out, outDir == null ? null : outDir.resolve("metrics.jsonl"));
+        RunState resumed = checkpointing.resumed();
+        this.step = resumed == null ? 0 : resumed.step;
+        // A resumed run starts from its latest committed checkpoint: that is the last good one so far.
+        this.savedStep = resumed != null && run != null ? resumed.step : -1;
+        if (resumed != null) {
+            tokensSeen = resumed.tokensSeen;
+            lastTrainLoss = resumed.lastTrainLoss;
+            lastValLoss = resumed.lastValLoss;
+            lastValStep = resumed.lastValStep;
+        }
+        this.checkpointMetadata = checkpointing.modelMetadata();
+        this.configJson = checkpointing.configJson();
+        if (run != null && resumed != null) {
+            MetricsFile.truncate(run.metrics(), resumed.metricsBytes); // what a crashed session logged after the commit
+        }
+        this.log = new RunLog(out, run == null ? null : run.metrics(), resumed == null ? 0 : resumed.elapsedSeconds);
         this.trainingStep = new TrainingStep(model, cfg, backend, TrainingStep.windows(data.train, rng));
         this.ws = trainingStep.workspace();
         this.evaluator = new Evaluator(ws, backend, trainingStep.logits(), trainingStep.loss());
@@ -102,6 +128,8 @@ public final class Trainer {
     public float trainStep() {
         float l = trainingStep.run(step);
         step++;
+        tokensSeen += (long) ws.B * ws.T;
+        lastTrainLoss = l;
         return l;
     }
 
@@ -197,6 +225,8 @@ public final class Trainer {
         double val = evaluator.randomBatches(data.val, cfg.evalIters, cfg.seed * 31 + 2);
         String sample = cfg.sampleChars > 0 ? sample(cfg.sampleChars) : null;
         log.eval(step, train, val, (System.nanoTime() - t0) / 1e9, sample);
+        lastValLoss = val;
+        lastValStep = step;
         return val;
     }
 
@@ -210,10 +240,20 @@ public final class Trainer {
         return tokenizer.decode(out, 1, out.length);
     }
 
+    /** Commits a checkpoint set of this step (atomically; see {@link CheckpointSet}) and prunes old sets. */
     public void save() throws IOException {
         backend.syncToHost(model.params.array(), model.m.array(), model.v.array());
+        RunState state = new RunState(step, rng.state(), cfg.toMap(), log.metricsBytes(), log.elapsedSeconds(), tokensSeen, lastTrainLoss,
+                lastValLoss, lastValStep, java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
         Map<String, String> meta = new LinkedHashMap<>(checkpointMetadata);
-        TrainingCheckpoint.save(outDir, model, tokenizer.vocab(), new TrainingCheckpoint.State(step, rng.state(), cfg.toMap()), meta);
+        try {
+            StopSignal.whileSaving(() -> {
+                Path set = CheckpointSet.commit(run.checkpoints(), model, tokenizer.vocab(), state, meta, configJson);
+                run.afterCommit(set, cfg.keepLast);
+            });
+        } catch (IOException e) {
+            throw DiskSpace.explain(e, run.root, 3L * model.stateBytes() / 4 + (1 << 20), savedStep);
+        }
         savedStep = step;
         log.saved(step, outDir);
     }

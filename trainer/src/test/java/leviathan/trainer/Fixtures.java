@@ -9,7 +9,6 @@ import java.util.Map;
 
 import leviathan.graph.Backend;
 import leviathan.model.Gpt;
-import leviathan.model.ModelCheckpoint;
 import leviathan.model.ModelConfig;
 import leviathan.model.Rng;
 
@@ -98,19 +97,21 @@ final class Fixtures {
         Tokenizer tok = Tokenizer.fromText(text);
         Gpt model = new Gpt(shape.withVocabSize(tok.size()));
         model.initialise(cfg.seed);
-        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, outDir, out, new Rng(cfg.seed), 0, Map.of());
+        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, out, new Rng(cfg.seed), checkpointing(outDir, null));
     }
 
     /** Resumes a run directory the way the CLI does: model, optimiser moments, step and generator state. */
     static Trainer resume(String text, Path dir, TrainConfig cfg, Backend backend, PrintStream out) throws IOException {
-        Path file = dir.resolve(TrainingCheckpoint.MODEL_FILE);
-        ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(file);
-        Gpt model = ModelCheckpoint.loadModel(loaded, file);
-        TrainingCheckpoint.State state = TrainingCheckpoint.restoreOptimizer(dir, model);
-        Tokenizer tok = new Tokenizer(loaded.vocab);
+        Checkpoints.Resumed r = Checkpoints.resume(new RunDirectory(dir));
+        Tokenizer tok = new Tokenizer(r.vocab());
         Rng rng = new Rng(0);
-        rng.setState(state.rngState);
-        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, dir, out, rng, state.step, Map.of());
+        rng.setState(r.state().rngState);
+        return new Trainer(r.model(), tok, new Dataset(tok.encode(text)), cfg, backend, out, rng, checkpointing(dir, r.state()));
+    }
+
+    /** Saving into {@code dir} (nothing when null), continuing {@code resumed} (null for a new run). */
+    static Trainer.Checkpointing checkpointing(Path dir, RunState resumed) {
+        return dir == null ? Trainer.Checkpointing.none() : new Trainer.Checkpointing(new RunDirectory(dir), resumed, Map.of(), "{}");
     }
 
     /** The model a trainer trains (via reflection-free access: the workspace knows it). */

@@ -39,8 +39,8 @@ class InterruptTest {
             assertEquals(1, r.step);
             assertEquals(1, r.losses.size());
         }
-        assertEquals("1", Safetensors.read(dir.resolve(TrainingCheckpoint.MODEL_FILE)).metadata.get("step"));
-        assertEquals("1", Safetensors.read(dir.resolve(TrainingCheckpoint.OPTIMIZER_FILE)).metadata.get("step"));
+        assertEquals("1", Safetensors.read(dir.resolve(CheckpointSet.MODEL_FILE)).metadata.get("step"));
+        assertEquals("1", Safetensors.read(new RunDirectory(dir).latest().resolve(CheckpointSet.OPTIMIZER_FILE)).metadata.get("step"));
         assertTrue(console.text().contains("interrupted at step 1; checkpoint saved in " + dir), console.text());
     }
 
@@ -69,8 +69,8 @@ class InterruptTest {
             assertEquals(13, r.step);
             assertEquals(13, r.losses.size());
         }
-        assertTrue(Files.isRegularFile(dir.resolve(TrainingCheckpoint.MODEL_FILE)));
-        assertEquals("13", Safetensors.read(dir.resolve(TrainingCheckpoint.MODEL_FILE)).metadata.get("step"));
+        assertTrue(Files.isRegularFile(dir.resolve(CheckpointSet.MODEL_FILE)));
+        assertEquals("13", Safetensors.read(dir.resolve(CheckpointSet.MODEL_FILE)).metadata.get("step"));
         assertTrue(console.text().contains("interrupted at step 13; checkpoint saved in " + dir), console.text());
         StopSignal.clear();
         try (Backend backend = new JvmBackend(1, true, new Profiler())) {

@@ -19,7 +19,6 @@ import leviathan.graph.Backend;
 import leviathan.graph.Profiler;
 import leviathan.jvm.JvmBackend;
 import leviathan.model.Gpt;
-import leviathan.model.ModelCheckpoint;
 import leviathan.model.ModelConfig;
 import leviathan.model.Rng;
 import leviathan.model.mixers.PerformerMixer;
@@ -40,7 +39,7 @@ class PerformerTrainingTest {
         Tokenizer tok = Tokenizer.fromText(text);
         Gpt model = new Gpt(new ModelConfig(tok.size(), 16, 2, 2, 32, "performer", mixerOptions));
         model.initialise(cfg.seed);
-        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, outDir, Fixtures.QUIET, new Rng(cfg.seed), 0, Map.of());
+        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, Fixtures.QUIET, new Rng(cfg.seed), Fixtures.checkpointing(outDir, null));
     }
 
     /** 80 steps, layers 2, width 32, context 16, batch 4: the mean loss of the last 10 steps is below 60% of the first 10's. */
@@ -101,13 +100,12 @@ class PerformerTrainingTest {
 
     /** What {@code train --resume} does: model and optimiser state from the run directory, the data generator's state. */
     private static Trainer resume(String text, Path dir, TrainConfig cfg, Backend backend) throws IOException {
-        Path file = dir.resolve(TrainingCheckpoint.MODEL_FILE);
-        ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(file);
-        Gpt model = ModelCheckpoint.loadModel(loaded, file);
-        TrainingCheckpoint.State state = TrainingCheckpoint.restoreOptimizer(dir, model);
+        Checkpoints.Resumed r = Checkpoints.resume(new RunDirectory(dir));
         Rng rng = new Rng(0);
-        rng.setState(state.rngState);
-        Tokenizer tok = new Tokenizer(loaded.vocab);
-        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, dir, Fixtures.QUIET, rng, state.step, Map.of());
+        rng.setState(r.state().rngState);
+        Tokenizer tok = new Tokenizer(r.vocab());
+        return new Trainer(r.model(), tok, new Dataset(tok.encode(text)), cfg, backend, Fixtures.QUIET, rng,
+                new Trainer.Checkpointing(new RunDirectory(dir), r.state(), Map.of(), "{}"));
     }
+
 }

@@ -58,7 +58,7 @@ class ResumeTest {
         }
         assertEquals(Trainer.Outcome.STOPPED, first.outcome);
         assertEquals(half, first.step);
-        assertEquals(Integer.toString(half), Safetensors.read(splitDir.resolve(TrainingCheckpoint.MODEL_FILE)).metadata.get("step"));
+        assertEquals(Integer.toString(half), Safetensors.read(splitDir.resolve(CheckpointSet.MODEL_FILE)).metadata.get("step"));
 
         Trainer.Result second;
         Gpt resumedModel;
@@ -81,10 +81,10 @@ class ResumeTest {
         assertTrue(java.util.Arrays.equals(straightModel.params.array(), resumedModel.params.array()), "final parameters differ");
         assertTrue(java.util.Arrays.equals(straightModel.m.array(), resumedModel.m.array()), "final AdamW first moments differ");
         assertTrue(java.util.Arrays.equals(straightModel.v.array(), resumedModel.v.array()), "final AdamW second moments differ");
-        assertArrayEquals(Files.readAllBytes(straightDir.resolve(TrainingCheckpoint.MODEL_FILE)),
-                Files.readAllBytes(splitDir.resolve(TrainingCheckpoint.MODEL_FILE)), "final model files differ");
-        assertArrayEquals(Files.readAllBytes(straightDir.resolve(TrainingCheckpoint.OPTIMIZER_FILE)),
-                Files.readAllBytes(splitDir.resolve(TrainingCheckpoint.OPTIMIZER_FILE)), "final optimizer files differ");
+        assertArrayEquals(Files.readAllBytes(straightDir.resolve(CheckpointSet.MODEL_FILE)),
+                Files.readAllBytes(splitDir.resolve(CheckpointSet.MODEL_FILE)), "final model files differ");
+        assertArrayEquals(Files.readAllBytes(new RunDirectory(straightDir).latest().resolve(CheckpointSet.OPTIMIZER_FILE)),
+                Files.readAllBytes(new RunDirectory(splitDir).latest().resolve(CheckpointSet.OPTIMIZER_FILE)), "final optimizer files differ");
         // The run actually trained (a resume of a run that does nothing would be trivially exact).
         assertTrue(straight.losses.get(steps - 1) < straight.losses.get(0) * (steps >= 100 ? 0.9 : 1.0),
                 straight.losses.get(0) + " -> " + straight.losses.get(steps - 1));
@@ -109,14 +109,14 @@ class ResumeTest {
             Trainer t = Fixtures.newTrainer(text, Fixtures.tinyModel(0), Fixtures.tinyTrain(50), backend, dir, new Fixtures.Console().out);
             t.run(7);
             Gpt model = Fixtures.model(t);
-            Gpt copy = leviathan.model.ModelCheckpoint.loadModel(leviathan.model.ModelCheckpoint.load(dir.resolve("model.safetensors")),
-                    dir.resolve("model.safetensors"));
-            TrainingCheckpoint.State state = TrainingCheckpoint.restoreOptimizer(dir, copy);
+            RunState state = Checkpoints.resume(new RunDirectory(dir)).state();
+            Gpt copy = Checkpoints.resume(new RunDirectory(dir)).model();
             assertEquals(7, state.step);
             assertTrue(java.util.Arrays.equals(model.params.array(), copy.params.array()));
             assertTrue(java.util.Arrays.equals(model.m.array(), copy.m.array()));
             assertTrue(java.util.Arrays.equals(model.v.array(), copy.v.array()));
             assertEquals(50.0, ((Number) state.trainConfig.get("steps")).doubleValue());
+            assertEquals(7L * 2 * t.workspace().T, state.tokensSeen);
             // The generator state is the one after 7 batches of 2 windows.
             leviathan.model.Rng rng = new leviathan.model.Rng(1337);
             for (int i = 0; i < 7 * 2; i++) {
@@ -124,11 +124,11 @@ class ResumeTest {
             }
             assertEquals(rng.state(), state.rngState);
         }
-        // A torn pair (model file from elsewhere) is refused.
-        Files.write(dir.resolve("model.safetensors"), Files.readAllBytes(dir.resolve("model.safetensors")), java.nio.file.StandardOpenOption.APPEND);
-        Gpt any = new Gpt(Fixtures.tinyModel(Tokenizer.fromText(text).size()));
-        Safetensors.FormatException e = org.junit.jupiter.api.Assertions.assertThrows(Safetensors.FormatException.class,
-                () -> TrainingCheckpoint.restoreOptimizer(dir, any));
-        assertTrue(e.getMessage().contains("different"), e.getMessage());
+        // A damaged state file is refused in the project's words.
+        Path state = new RunDirectory(dir).latest().resolve(RunState.FILE);
+        Files.writeString(state, Files.readString(state).substring(0, 40)); // cut short
+        CheckpointException e = org.junit.jupiter.api.Assertions.assertThrows(CheckpointException.class,
+                () -> Checkpoints.resume(new RunDirectory(dir)));
+        assertTrue(e.getMessage().contains("damaged"), e.getMessage());
     }
 }

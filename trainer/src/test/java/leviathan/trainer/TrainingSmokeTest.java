@@ -60,7 +60,7 @@ class TrainingSmokeTest {
             assertTrue(r.message.contains("No checkpoint was saved"), r.message);
             assertTrue(console.text().contains("step " + r.step), console.text());
         }
-        assertTrue(!java.nio.file.Files.exists(dir.resolve(TrainingCheckpoint.MODEL_FILE)), "a diverged run must not save");
+        assertTrue(!java.nio.file.Files.exists(dir.resolve(CheckpointSet.MODEL_FILE)), "a diverged run must not save");
     }
 
     private static double mean(List<Float> xs, int from, int to) {

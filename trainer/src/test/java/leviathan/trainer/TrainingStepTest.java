@@ -81,7 +81,7 @@ class TrainingStepTest {
         try (Backend backend = new JvmBackend(1, true, new Profiler())) {
             Gpt a = new Gpt(Fixtures.tinyModel(tok.size()));
             a.initialise(cfg.seed);
-            Trainer trainer = new Trainer(a, tok, data, cfg, backend, null, Fixtures.QUIET, new Rng(cfg.seed), 0, Map.of());
+            Trainer trainer = new Trainer(a, tok, data, cfg, backend, Fixtures.QUIET, new Rng(cfg.seed), Trainer.Checkpointing.none());
             Gpt b = new Gpt(Fixtures.tinyModel(tok.size()));
             b.initialise(cfg.seed);
             TrainingStep step = new TrainingStep(b, cfg, backend, TrainingStep.windows(data.train, new Rng(cfg.seed)));

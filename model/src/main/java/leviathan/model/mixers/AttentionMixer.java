@@ -13,9 +13,15 @@ import leviathan.stages.CoreStages;
  * them.
  */
 public final class AttentionMixer extends QkvMixer {
+    private final MixerOptions options;
     public AttentionMixer(ModelConfig config) {
         super(config);
-        MixerOptions.of(config).allowOnly();
+        this.options = MixerOptions.none(config);
+    }
+
+    @Override
+    public MixerOptions options() {
+        return options;
     }
 
     @Override

@@ -26,6 +26,7 @@ import leviathan.stages.CoreStages;
  * {@code c_proj}, and {@code lag_weight} [H, L].
  */
 public final class LeviathanMixer extends QkvMixer {
+    private final MixerOptions options;
     public static final String NAME = "leviathan";
     public static final int DEFAULT_LAGS = 4;
 
@@ -33,8 +34,13 @@ public final class LeviathanMixer extends QkvMixer {
 
     public LeviathanMixer(ModelConfig config) {
         super(config);
-        MixerOptions options = MixerOptions.of(config).allowOnly("lags");
+        this.options = MixerOptions.of(config).allowOnly("lags");
         this.lags = options.integer("lags", DEFAULT_LAGS, 1, config.contextLength);
+    }
+
+    @Override
+    public MixerOptions options() {
+        return options;
     }
 
     @Override

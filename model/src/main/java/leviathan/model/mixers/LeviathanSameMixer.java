@@ -23,12 +23,18 @@ import leviathan.stages.CoreStages;
  * through Kᵀ) and V, exactly. No options; the tensors are GPT-2's {@code c_attn} and {@code c_proj}.
  */
 public final class LeviathanSameMixer extends QkvMixer {
+    private final MixerOptions options;
     public static final String NAME = "leviathan-same";
 
 
     public LeviathanSameMixer(ModelConfig config) {
         super(config);
-        MixerOptions.of(config).allowOnly();
+        this.options = MixerOptions.none(config);
+    }
+
+    @Override
+    public MixerOptions options() {
+        return options;
     }
 
     @Override

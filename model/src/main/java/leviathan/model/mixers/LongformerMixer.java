@@ -29,6 +29,7 @@ import leviathan.model.ModelConfig;
  * needed: a global query i &lt; G attends to j ≤ i &lt; G, all of them global columns.
  */
 public final class LongformerMixer extends QkvMixer {
+    private final MixerOptions options;
     public static final int DEFAULT_WINDOW = 16;
 
     private final int window;
@@ -38,7 +39,7 @@ public final class LongformerMixer extends QkvMixer {
 
     public LongformerMixer(ModelConfig config) {
         super(config);
-        MixerOptions options = MixerOptions.of(config).allowOnly("window", "dilation", "globals");
+        this.options = MixerOptions.of(config).allowOnly("window", "dilation", "globals");
         int Tmax = config.contextLength;
         this.window = options.integer("window", Math.min(DEFAULT_WINDOW, Tmax), 1, Tmax);
         this.globals = options.integer("globals", 0, 0, Tmax);
@@ -68,6 +69,11 @@ public final class LongformerMixer extends QkvMixer {
             perHead[h] = d;
         }
         return perHead;
+    }
+
+    @Override
+    public MixerOptions options() {
+        return options;
     }
 
     @Override

@@ -33,6 +33,7 @@ import leviathan.model.Rng;
  * exactly what the uninterrupted run drew.
  */
 public final class PerformerMixer extends QkvMixer {
+    private final MixerOptions options;
     public static final int DEFAULT_REDRAW = 1000;
 
     private final int features;
@@ -40,9 +41,14 @@ public final class PerformerMixer extends QkvMixer {
 
     public PerformerMixer(ModelConfig config) {
         super(config);
-        MixerOptions options = MixerOptions.of(config).allowOnly("features", "redraw");
+        this.options = MixerOptions.of(config).allowOnly("features", "redraw");
         this.features = options.integer("features", 2 * config.headSize(), 1, 1 << 16);
         this.redraw = options.integer("redraw", DEFAULT_REDRAW, 0, Integer.MAX_VALUE);
+    }
+
+    @Override
+    public MixerOptions options() {
+        return options;
     }
 
     @Override

@@ -37,6 +37,7 @@ import leviathan.model.Rng;
  * <p>The random table is decayed by AdamW like every other tensor of rank ≥ 2 (nanoGPT's rule).
  */
 public final class SynthesizerMixer implements Mixer {
+    private final MixerOptions options;
     public enum Kind { DENSE, RANDOM }
 
     private final ModelConfig config;
@@ -45,12 +46,12 @@ public final class SynthesizerMixer implements Mixer {
 
     public SynthesizerMixer(ModelConfig config) {
         this.config = config;
-        MixerOptions options = MixerOptions.of(config).allowOnly("kind", "fixed");
+        this.options = MixerOptions.of(config).allowOnly("kind", "fixed");
         this.kind = parseKind(options.text("kind", "dense"));
         if (kind == Kind.DENSE && config.mixerOptions.containsKey("fixed")) {
             throw new IllegalArgumentException("mixer option fixed is only valid with kind=random (the dense synthesizer has no table to fix)");
         }
-        this.fixed = options.flag("fixed", false);
+        this.fixed = kind == Kind.RANDOM && options.flag("fixed", false); // a dense synthesizer has no such option to record
     }
 
     private static Kind parseKind(String text) {
@@ -59,6 +60,11 @@ public final class SynthesizerMixer implements Mixer {
             case "random": return Kind.RANDOM;
             default: throw new IllegalArgumentException("mixer option kind expects dense or random, got '" + text + "'");
         }
+    }
+
+    @Override
+    public MixerOptions options() {
+        return options;
     }
 
     @Override

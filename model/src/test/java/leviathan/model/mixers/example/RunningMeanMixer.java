@@ -20,11 +20,12 @@ import leviathan.model.mixers.QkvMixer;
  * gradients, causality, checkpoints, and the emulated TornadoVM device.
  */
 public final class RunningMeanMixer extends QkvMixer {
+    private final MixerOptions options;
     public static final String NAME = "running-mean";
 
     public RunningMeanMixer(ModelConfig config) {
         super(config);
-        MixerOptions.of(config).allowOnly();
+        this.options = MixerOptions.none(config);
     }
 
     /** Registers the example (idempotent: tests of several classes call it). */
@@ -32,6 +33,11 @@ public final class RunningMeanMixer extends QkvMixer {
         if (!Mixers.has(NAME)) {
             Mixers.register(NAME, "example: causal running mean of the values (test tree only)", RunningMeanMixer::new);
         }
+    }
+
+    @Override
+    public MixerOptions options() {
+        return options;
     }
 
     @Override

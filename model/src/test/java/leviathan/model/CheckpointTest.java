@@ -68,7 +68,10 @@ class CheckpointTest {
         Path file = tmp.resolve("model.safetensors");
         ModelCheckpoint.save(file, model, VOCAB, Map.of("note", "hello"));
         ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(file);
-        assertEquals(cfg, loaded.config);
+        // The file records every option the mixer resolved, defaults included: its own reader rebuilds the model.
+        assertEquals(model.effectiveConfig(), loaded.config);
+        assertEquals(cfg.withMixerOptions(Map.of()), loaded.config.withMixerOptions(Map.of()));
+        assertEquals(Mixers.create(cfg).options().effective(), loaded.config.mixerOptions);
         assertEquals(VOCAB, loaded.vocab);
         Gpt back = ModelCheckpoint.loadModel(loaded, file);
         assertTrue(Arrays.equals(model.params.array(), back.params.array()), "parameters differ after the round trip");

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import leviathan.trainer.TrainingCheckpoint;
+import leviathan.trainer.CheckpointSet;
+import leviathan.trainer.RunDirectory;
 
 /**
  * Every bad input of the issue: exit code ≠ 0, one line on stderr starting with "error:", no stack
@@ -46,39 +47,61 @@ class BadInputTest {
         run = shared.resolve("run");
         CliRunner.Result r = train("--data=" + data, "--out=" + run, "--steps=3", "--eval_interval=0");
         assertEquals(0, r.code, r.toString());
-        assertTrue(Files.isRegularFile(run.resolve(TrainingCheckpoint.MODEL_FILE)), r.toString());
-        assertTrue(Files.isRegularFile(run.resolve(TrainingCheckpoint.OPTIMIZER_FILE)), r.toString());
+        assertTrue(Files.isRegularFile(run.resolve(CheckpointSet.MODEL_FILE)), r.toString());
+        assertTrue(Files.isRegularFile(setFile(run, CheckpointSet.OPTIMIZER_FILE)), r.toString());
     }
 
     // ---- helpers --------------------------------------------------------------------------------
 
+    /** Every checkpoint file of a run directory (the sets and the stable model), by relative path. */
     static Map<String, byte[]> snapshot(Path dir) throws IOException {
-        Map<String, byte[]> m = new LinkedHashMap<>();
-        for (String f : new String[] {TrainingCheckpoint.MODEL_FILE, TrainingCheckpoint.OPTIMIZER_FILE}) {
-            m.put(f, Files.readAllBytes(dir.resolve(f)));
+        Map<String, byte[]> m = new java.util.TreeMap<>();
+        try (var s = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String name = p.getFileName().toString();
+                if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !name.equals(".lock") && !name.startsWith("metrics")
+                        && !(name.equals("config.json") && p.getParent().equals(dir))) {
+                    m.put(dir.relativize(p).toString(), Files.readAllBytes(p));
+                }
+            }
         }
         return m;
     }
 
+    /** The checkpoint files are as they were, and no temporary file or incomplete set is left behind. */
     static void assertUnchanged(Path dir, Map<String, byte[]> before) throws IOException {
+        Map<String, byte[]> now = snapshot(dir);
+        assertEquals(before.keySet(), now.keySet(), "the checkpoint files of " + dir + " changed");
         for (Map.Entry<String, byte[]> e : before.entrySet()) {
-            assertArrayEquals(e.getValue(), Files.readAllBytes(dir.resolve(e.getKey())), e.getKey() + " in " + dir + " changed");
+            assertArrayEquals(e.getValue(), now.get(e.getKey()), e.getKey() + " in " + dir + " changed");
         }
-        try (var s = Files.list(dir)) {
-            s.forEach(p -> assertFalse(p.getFileName().toString().endsWith(".tmp"), "temporary file left behind: " + p));
+        try (var s = Files.walk(dir)) {
+            s.forEach(p -> assertFalse(p.getFileName().toString().endsWith(".tmp") || p.getFileName().toString().startsWith(".incomplete"),
+                    "temporary file left behind: " + p));
         }
     }
 
-    /** A copy of the finished run, to resume or damage. */
+    /** A copy of the finished run, to resume or damage (links become copies, so damage stays where it is done). */
     Path copyOfRun(String name) throws IOException {
         Path dir = tmp.resolve(name);
-        Files.createDirectories(dir);
-        try (var s = Files.list(run)) {
+        try (var s = Files.walk(run)) {
             for (Path p : (Iterable<Path>) s::iterator) {
-                Files.copy(p, dir.resolve(p.getFileName()));
+                Path to = dir.resolve(run.relativize(p).toString());
+                if (Files.isSymbolicLink(p)) {
+                    Files.createSymbolicLink(to, Files.readSymbolicLink(p));
+                } else if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
             }
         }
         return dir;
+    }
+
+    /** A file of the latest committed set of a run. */
+    static Path setFile(Path dir, String file) throws IOException {
+        return new RunDirectory(dir).latest().resolve(file);
     }
 
     Path file(String name, byte[] bytes) throws IOException {
@@ -88,7 +111,7 @@ class BadInputTest {
     }
 
     Path model() {
-        return run.resolve(TrainingCheckpoint.MODEL_FILE);
+        return run.resolve(CheckpointSet.MODEL_FILE);
     }
 
     // ---- data ----------------------------------------------------------------------------------
@@ -97,7 +120,7 @@ class BadInputTest {
     void missingDataFile() throws IOException {
         Path missing = tmp.resolve("no-such-file.txt");
         assertCleanError(train("--data=" + missing, "--out=" + tmp.resolve("r")), 1, "does not exist");
-        assertFalse(Files.exists(tmp.resolve("r").resolve(TrainingCheckpoint.MODEL_FILE)));
+        assertFalse(Files.exists(tmp.resolve("r").resolve(CheckpointSet.MODEL_FILE)));
         Path dir = copyOfRun("resume-missing");
         Map<String, byte[]> before = snapshot(dir);
         assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + missing), 1, "does not exist");
@@ -124,7 +147,7 @@ class BadInputTest {
         // eval of a file shorter than one window.
         assertCleanError(run("eval", "--checkpoint=" + run, "--data=" + CliRunner.writeText(tmp.resolve("s.txt"), "the cat")), 1,
                 "context + 1");
-        assertFalse(Files.exists(tmp.resolve("r").resolve(TrainingCheckpoint.MODEL_FILE)));
+        assertFalse(Files.exists(tmp.resolve("r").resolve(CheckpointSet.MODEL_FILE)));
     }
 
     @Test
@@ -158,7 +181,7 @@ class BadInputTest {
         CliRunner.Result r = run("frobnicate");
         assertEquals(2, r.code);
         assertTrue(r.errLines().get(0).startsWith("error: unknown command 'frobnicate'"), r.toString());
-        assertFalse(Files.exists(tmp.resolve("r").resolve(TrainingCheckpoint.MODEL_FILE)));
+        assertFalse(Files.exists(tmp.resolve("r").resolve(CheckpointSet.MODEL_FILE)));
     }
 
     @Test
@@ -171,7 +194,7 @@ class BadInputTest {
         assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("r"), "--heads=3"), 2, "not divisible");
         // A context larger than the data allows.
         assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("r"), "--context=500"), 1, "too short");
-        assertFalse(Files.exists(tmp.resolve("r").resolve(TrainingCheckpoint.MODEL_FILE)));
+        assertFalse(Files.exists(tmp.resolve("r").resolve(CheckpointSet.MODEL_FILE)));
     }
 
     @Test
@@ -219,17 +242,17 @@ class BadInputTest {
         assertCleanError(run("sample", "--checkpoint=" + missing), 1, "does not exist");
         assertCleanError(run("eval", "--checkpoint=" + missing, "--data=" + data), 1, "does not exist");
         assertCleanError(run("info", "--checkpoint=" + missing), 1, "does not exist");
-        assertCleanError(run("sample", "--checkpoint=" + tmp), 1, "does not exist");   // a directory without model.safetensors
+        assertCleanError(run("sample", "--checkpoint=" + tmp), 1, "no committed checkpoint");   // a directory without a checkpoint
         assertCleanError(run("sample"), 2, "--checkpoint");
         Path empty = tmp.resolve("empty-run");
         Files.createDirectories(empty);
-        assertCleanError(run("train", "--resume", "--out=" + empty, "--data=" + data), 1, "does not exist");
-        // A run directory with the model but without the optimizer state.
+        assertCleanError(run("train", "--resume", "--out=" + empty, "--data=" + data), 1, "no committed checkpoint");
+        // A set with the model but without the optimizer state.
         Path half = copyOfRun("no-optimizer");
-        Files.delete(half.resolve(TrainingCheckpoint.OPTIMIZER_FILE));
-        byte[] model = Files.readAllBytes(half.resolve(TrainingCheckpoint.MODEL_FILE));
+        Files.delete(setFile(half, CheckpointSet.OPTIMIZER_FILE));
+        Map<String, byte[]> before = snapshot(half);
         assertCleanError(run("train", "--resume", "--out=" + half, "--data=" + data), 1, "optimizer");
-        assertArrayEquals(model, Files.readAllBytes(half.resolve(TrainingCheckpoint.MODEL_FILE)));
+        assertUnchanged(half, before);
     }
 
     @Test
@@ -245,14 +268,14 @@ class BadInputTest {
         assertCleanError(run("sample", "--checkpoint=" + fourBytes), 1, "not a safetensors file");
         // Resuming a run whose model file was cut in half: refused, and the damaged files stay as they are.
         Path dir = copyOfRun("truncated-run");
-        Files.write(dir.resolve(TrainingCheckpoint.MODEL_FILE), Arrays.copyOf(bytes, bytes.length / 2));
+        Files.write(setFile(dir, CheckpointSet.MODEL_FILE), Arrays.copyOf(bytes, bytes.length / 2));
         Map<String, byte[]> before = snapshot(dir);
         assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + data), 1, "truncated");
         assertUnchanged(dir, before);
         // Optimizer state cut in half.
         Path dir2 = copyOfRun("truncated-optimizer");
-        byte[] opt = Files.readAllBytes(dir2.resolve(TrainingCheckpoint.OPTIMIZER_FILE));
-        Files.write(dir2.resolve(TrainingCheckpoint.OPTIMIZER_FILE), Arrays.copyOf(opt, opt.length / 2));
+        byte[] opt = Files.readAllBytes(setFile(dir2, CheckpointSet.OPTIMIZER_FILE));
+        Files.write(setFile(dir2, CheckpointSet.OPTIMIZER_FILE), Arrays.copyOf(opt, opt.length / 2));
         Map<String, byte[]> before2 = snapshot(dir2);
         assertCleanError(run("train", "--resume", "--out=" + dir2, "--data=" + data), 1, "truncated");
         assertUnchanged(dir2, before2);
@@ -279,10 +302,10 @@ class BadInputTest {
         assertCleanError(run("sample", "--checkpoint=" + file("arr.safetensors", minimal("[1,2,3]"))), 1, "not a safetensors file");
         assertCleanError(run("sample", "--checkpoint=" + file("junk.safetensors", minimal("{\"x\": nope"))), 1, "not a safetensors file");
         // The optimizer file given as a model checkpoint.
-        assertCleanError(run("sample", "--checkpoint=" + run.resolve(TrainingCheckpoint.OPTIMIZER_FILE)), 1, "not a Leviathan checkpoint");
+        assertCleanError(run("sample", "--checkpoint=" + setFile(run, CheckpointSet.OPTIMIZER_FILE)), 1, "not a Leviathan checkpoint");
         // A foreign file in place of a run's model: resume refuses and leaves it.
         Path dir = copyOfRun("foreign-run");
-        Files.copy(text, dir.resolve(TrainingCheckpoint.MODEL_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(text, setFile(dir, CheckpointSet.MODEL_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Map<String, byte[]> before = snapshot(dir);
         assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + data), 1, "not a safetensors file");
         assertUnchanged(dir, before);
@@ -333,7 +356,7 @@ class BadInputTest {
         assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + other), 1, "vocabulary");
         assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + other), 1, "the data has 'A' U+0041");
         // Resuming a run whose model file says width 32.
-        Files.write(dir.resolve(TrainingCheckpoint.MODEL_FILE), editHeader(bytes, "\\\"width\\\":16", "\\\"width\\\":32"));
+        Files.write(setFile(dir, CheckpointSet.MODEL_FILE), editHeader(bytes, "\\\"width\\\":16", "\\\"width\\\":32"));
         Map<String, byte[]> edited = snapshot(dir);
         assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + data), 1, "shape");
         assertUnchanged(dir, edited);
@@ -341,13 +364,13 @@ class BadInputTest {
         Path mixed = copyOfRun("mixed");
         CliRunner.Result r = train("--data=" + data, "--out=" + tmp.resolve("another"), "--steps=2", "--eval_interval=0", "--seed=5");
         assertEquals(0, r.code, r.toString());
-        Files.copy(tmp.resolve("another").resolve(TrainingCheckpoint.MODEL_FILE), mixed.resolve(TrainingCheckpoint.MODEL_FILE),
+        Files.copy(tmp.resolve("another").resolve(CheckpointSet.MODEL_FILE), setFile(mixed, CheckpointSet.MODEL_FILE),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Map<String, byte[]> mixedBefore = snapshot(mixed);
         assertCleanError(run("train", "--resume", "--out=" + mixed, "--data=" + data), 1, "different");
         assertUnchanged(mixed, mixedBefore);
         assertUnchanged(run, snapshot(run));
-        assertArrayEquals(before.get(TrainingCheckpoint.OPTIMIZER_FILE), Files.readAllBytes(dir.resolve(TrainingCheckpoint.OPTIMIZER_FILE)));
+        assertArrayEquals(before.get("checkpoints/step-00000003/optimizer.safetensors"), Files.readAllBytes(setFile(dir, CheckpointSet.OPTIMIZER_FILE)));
     }
 
     // ---- training failures ---------------------------------------------------------------------
@@ -377,7 +400,7 @@ class BadInputTest {
         Matcher m = Pattern.compile("at step (\\d+)").matcher(r.errLines().get(0));
         assertTrue(m.find(), r.toString());
         int step = Integer.parseInt(m.group(1));
-        Path model = dir.resolve(TrainingCheckpoint.MODEL_FILE);
+        Path model = dir.resolve(CheckpointSet.MODEL_FILE);
         assertTrue(Files.isRegularFile(model), r.toString());
         String saved = leviathan.model.Safetensors.read(model).metadata.get("step");
         assertEquals(Integer.toString(step - 1), saved, "the last good checkpoint is the step before the divergence");
@@ -394,7 +417,7 @@ class BadInputTest {
         CliRunner.Result r = train("--data=" + data, "--out=" + dir, "--lr=3.4e38", "--warmup=0", "--steps=60", "--checkpoint_interval=1",
                 "--eval_interval=0");
         assertCleanError(r, 3, "step");
-        Path model = dir.resolve(TrainingCheckpoint.MODEL_FILE);
+        Path model = dir.resolve(CheckpointSet.MODEL_FILE);
         if (Files.exists(model)) {
             for (leviathan.model.Safetensors.Tensor t : leviathan.model.Safetensors.read(model).tensors.values()) {
                 for (float f : t.data) {
@@ -410,7 +433,7 @@ class BadInputTest {
         Path dir = tmp.resolve("eval-overflow");
         CliRunner.Result r = train("--data=" + data, "--out=" + dir, "--lr=3.4e38", "--warmup=0", "--steps=60", "--eval_interval=1");
         assertCleanError(r, 3, "at step 1");
-        assertFalse(Files.exists(dir.resolve(TrainingCheckpoint.MODEL_FILE)), "nothing good to save, nothing saved");
+        assertFalse(Files.exists(dir.resolve(CheckpointSet.MODEL_FILE)), "nothing good to save, nothing saved");
         // The evaluation line is in the metrics all the same.
         assertTrue(Files.readString(dir.resolve("metrics.jsonl")).contains("\"eval_val_loss\":NaN"), r.toString());
     }

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import leviathan.model.Safetensors;
 import leviathan.trainer.StopSignal;
-import leviathan.trainer.TrainingCheckpoint;
+import leviathan.trainer.CheckpointSet;
+import leviathan.trainer.RunDirectory;
 
 /** Ctrl-C through the command line: exit code 130, a checkpoint, and a line on stdout saying where it is. */
 class CliInterruptTest {
@@ -34,13 +35,13 @@ class CliInterruptTest {
         assertEquals(130, r.code, r.toString());
         assertTrue(r.out.contains("interrupted at step 1; checkpoint saved in " + out), r.toString());
         assertTrue(r.errLines().isEmpty(), "an interrupt is not an error: " + r);
-        assertEquals("1", Safetensors.read(out.resolve(TrainingCheckpoint.MODEL_FILE)).metadata.get("step"));
-        assertEquals("1", Safetensors.read(out.resolve(TrainingCheckpoint.OPTIMIZER_FILE)).metadata.get("step"));
+        assertEquals("1", Safetensors.read(out.resolve(CheckpointSet.MODEL_FILE)).metadata.get("step"));
+        assertEquals("1", Safetensors.read(new RunDirectory(out).latest().resolve(CheckpointSet.OPTIMIZER_FILE)).metadata.get("step"));
 
         // The saved run resumes to the end.
         CliRunner.Result resumed = CliRunner.run("train", "--resume", "--out=" + out, "--data=" + data, "--threads=1");
         assertEquals(0, resumed.code, resumed.toString());
         assertTrue(resumed.out.contains("resuming " + out + " at step 1"), resumed.toString());
-        assertEquals("20", Safetensors.read(out.resolve(TrainingCheckpoint.MODEL_FILE)).metadata.get("step"));
+        assertEquals("20", Safetensors.read(out.resolve(CheckpointSet.MODEL_FILE)).metadata.get("step"));
     }
 }

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
-import leviathan.trainer.TrainingCheckpoint;
+import leviathan.trainer.CheckpointSet;
+import leviathan.trainer.RunDirectory;
 
 /**
  * Resume exactness through the command line: {@code train --stop-at=10} then {@code train --resume}
@@ -51,15 +52,15 @@ class CliResumeTest {
         // Evaluations at 7, 14, 20 agree too (the split run also evaluated at its stop step 10).
         assertEquals(List.of("7", "14", "20"), evalLosses(straight).stream().map(e -> e.split(":")[0]).collect(java.util.stream.Collectors.toList()));
         assertEquals(evalLosses(straight), withoutStep(evalLosses(split), 10));
-        assertArrayEquals(Files.readAllBytes(straight.resolve(TrainingCheckpoint.MODEL_FILE)),
-                Files.readAllBytes(split.resolve(TrainingCheckpoint.MODEL_FILE)), "final model files differ");
-        assertArrayEquals(Files.readAllBytes(straight.resolve(TrainingCheckpoint.OPTIMIZER_FILE)),
-                Files.readAllBytes(split.resolve(TrainingCheckpoint.OPTIMIZER_FILE)), "final optimizer files differ");
+        assertArrayEquals(Files.readAllBytes(straight.resolve(CheckpointSet.MODEL_FILE)),
+                Files.readAllBytes(split.resolve(CheckpointSet.MODEL_FILE)), "final model files differ");
+        assertArrayEquals(Files.readAllBytes(new RunDirectory(straight).latest().resolve(CheckpointSet.OPTIMIZER_FILE)),
+                Files.readAllBytes(new RunDirectory(split).latest().resolve(CheckpointSet.OPTIMIZER_FILE)), "final optimizer files differ");
         // Resuming a finished run does nothing and changes nothing.
-        byte[] model = Files.readAllBytes(split.resolve(TrainingCheckpoint.MODEL_FILE));
+        byte[] model = Files.readAllBytes(split.resolve(CheckpointSet.MODEL_FILE));
         CliRunner.Result again = CliRunner.run("train", "--resume", "--out=" + split, "--data=" + data, "--threads=2");
         assertEquals(0, again.code, again.toString());
-        assertArrayEquals(model, Files.readAllBytes(split.resolve(TrainingCheckpoint.MODEL_FILE)));
+        assertArrayEquals(model, Files.readAllBytes(split.resolve(CheckpointSet.MODEL_FILE)));
     }
 
     private static String[] concat(String[] a, String... b) {

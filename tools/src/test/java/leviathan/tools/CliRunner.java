@@ -67,10 +67,16 @@ final class CliRunner {
     }
 
     /** {@code train} with the tiny options, then the given ones (later options win). */
+    /** {@code train} with the {@link #TINY} options, each replaced by an {@code extra} option of the same name. */
     static Result train(String... extra) {
         List<String> a = new ArrayList<>();
         a.add("train");
-        a.addAll(Arrays.asList(TINY));
+        for (String t : TINY) {
+            String key = t.substring(0, t.indexOf('=') + 1);
+            if (Arrays.stream(extra).noneMatch(e -> e.startsWith(key))) {
+                a.add(t);
+            }
+        }
         a.addAll(Arrays.asList(extra));
         return run(a.toArray(new String[0]));
     }

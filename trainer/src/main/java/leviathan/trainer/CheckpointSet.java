@@ -56,7 +56,10 @@ public final class CheckpointSet {
             pause();
             Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>(ModelCheckpoint.tensors(model, model.m, "exp_avg."));
             tensors.putAll(ModelCheckpoint.tensors(model, model.v, "exp_avg_sq."));
-            Safetensors.write(tmp.resolve(OPTIMIZER_FILE), tensors, Map.of("format", OPTIMIZER_FORMAT, "step", Integer.toString(state.step)));
+            // The model's hash ties the moments to their model: a model file copied in from elsewhere is caught.
+            String sha = Corpus.sha256(Files.readAllBytes(tmp.resolve(MODEL_FILE)));
+            Safetensors.write(tmp.resolve(OPTIMIZER_FILE), tensors, Map.of("format", OPTIMIZER_FORMAT, "step", Integer.toString(state.step),
+                    "model_sha256", sha));
             pause();
             AtomicFiles.writeString(tmp.resolve(CONFIG_FILE), configJson);
             AtomicFiles.writeString(tmp.resolve(RunState.FILE), state.toJson());
@@ -74,9 +77,16 @@ public final class CheckpointSet {
     /** Restores the moments of a committed set into {@code model} (whose parameters came from the same set). */
     static void restoreOptimizer(Path set, Gpt model) throws IOException {
         Path file = set.resolve(OPTIMIZER_FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new CheckpointException("cannot resume: " + file + " is missing (the set holds no optimizer state)");
+        }
         Safetensors.Contents c = Safetensors.read(file);
         if (!OPTIMIZER_FORMAT.equals(c.metadata.get("format"))) {
             throw new CheckpointException(file + " is not a Leviathan optimizer state");
+        }
+        if (!Corpus.sha256(Files.readAllBytes(set.resolve(MODEL_FILE))).equals(c.metadata.get("model_sha256"))) {
+            throw new CheckpointException("cannot resume: " + file + " belongs to a different " + MODEL_FILE
+                    + " (the set's files were mixed by hand); restore the set or start a new run");
         }
         ModelCheckpoint.restore(model, model.m, c, "exp_avg.", file.toString());
         ModelCheckpoint.restore(model, model.v, c, "exp_avg_sq.", file.toString());

@@ -95,6 +95,9 @@ final class TrainCommand implements Main.Command {
         cfg.validate();
         Gpt model = new Gpt(mc);
         Dataset data = dataset(corpus, tokenizer, model);
+        if (Files.isDirectory(outDir)) {
+            RunLock.acquire(outDir).close(); // a directory another process is training says so, naming it
+        }
         if (run.hasCheckpoint()) {
             throw new CliException(outDir + " already holds a checkpoint; continue it with --resume, or choose another --out", 1);
         }

@@ -62,6 +62,9 @@ final class Args {
         if (config != null && !config.equals(NO_VALUE)) {
             readConfig(config);
         }
+        if (options.containsKey("threads")) {
+            Cli.checkThreads(integer("threads", 0)); // every command takes --threads; a bad one is refused even where unused
+        }
     }
 
     /** Adds the options of a JSON config file that the command line does not give. */

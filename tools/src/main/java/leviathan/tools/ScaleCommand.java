@@ -73,12 +73,12 @@ final class ScaleCommand implements Main.Command {
         if (B <= 0 || reps <= 0 || lengths.length == 0) {
             throw new CliException("--batch and --reps must be positive and --lengths not empty", 2);
         }
-        TrainCommand.checkWritable(out);
         List<String> mixers = new ArrayList<>();
         for (String m : mixerList.split(",")) {
             Mixers.describe(m.trim());
             mixers.add(m.trim());
         }
+        TrainCommand.checkWritable(out);
         Map<String, List<double[]>> results = new LinkedHashMap<>();
         Map<String, Double> exponents = new LinkedHashMap<>();
         System.out.println(String.format(Locale.ROOT, "scale: one mixer layer, batch %d, width %d, heads %d; forward+backward median of %d",

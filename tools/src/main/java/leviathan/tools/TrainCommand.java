@@ -133,7 +133,6 @@ final class TrainCommand implements Main.Command {
             if (!run.hasCheckpoint()) {
                 throw new CliException("cannot resume: " + run.root + " holds no committed checkpoint", 1);
             }
-            run.removeIncomplete();
             Checkpoints.Resumed r = Checkpoints.resume(run);
             Tokenizer tokenizer = new Tokenizer(r.vocab());
             Tokenizer fromData = Tokenizer.fromText(corpus.text);
@@ -171,6 +170,9 @@ final class TrainCommand implements Main.Command {
             Rng rng = new Rng(0);
             rng.setState(r.state().rngState);
             Dataset data = dataset(corpus, tokenizer, r.model());
+            if (!run.isLegacy()) {
+                run.repair(cfg.keepLast);
+            }
             String config = RunConfig.json(corpus, r.model(), cfg);
             System.out.println("resuming " + run.root + " at step " + step);
             try (Backend backend = Cli.backend(backendSpec, threads, profiler)) {
@@ -294,6 +296,7 @@ final class TrainCommand implements Main.Command {
         return String.valueOf(v);
     }
 
+    /** Fails unless files can be written in {@code dir} (which it creates: call it once the start is checked). */
     static void checkWritable(Path dir) {
         try {
             Files.createDirectories(dir);

@@ -58,8 +58,11 @@ public final class CheckpointSet {
             tensors.putAll(ModelCheckpoint.tensors(model, model.v, "exp_avg_sq."));
             // The model's hash ties the moments to their model: a model file copied in from elsewhere is caught.
             String sha = Corpus.sha256(Files.readAllBytes(tmp.resolve(MODEL_FILE)));
-            Safetensors.write(tmp.resolve(OPTIMIZER_FILE), tensors, Map.of("format", OPTIMIZER_FORMAT, "step", Integer.toString(state.step),
-                    "model_sha256", sha));
+            Map<String, String> om = new LinkedHashMap<>(); // in a fixed order: the same state gives the same bytes
+            om.put("format", OPTIMIZER_FORMAT);
+            om.put("step", Integer.toString(state.step));
+            om.put("model_sha256", sha);
+            Safetensors.write(tmp.resolve(OPTIMIZER_FILE), tensors, om);
             pause();
             AtomicFiles.writeString(tmp.resolve(CONFIG_FILE), configJson);
             AtomicFiles.writeString(tmp.resolve(RunState.FILE), state.toJson());

@@ -121,6 +121,18 @@ public final class RunDirectory {
     }
 
     /**
+     * Before a resumed run trains: removes what a crash left incomplete and finishes the bookkeeping a
+     * crash may have cut short after the last commit (the stable model path, "best", pruning).
+     */
+    public void repair(int keepLast) throws IOException {
+        removeIncomplete();
+        Path latest = latest();
+        if (latest != null) {
+            afterCommit(latest, keepLast);
+        }
+    }
+
+    /**
      * After a commit: points the stable model path at the new set's model, "best" at the best set,
      * and removes sets beyond the last {@code keepLast} (never the best). Each step is atomic; a crash
      * between them leaves a consistent, merely older, view.
@@ -138,10 +150,20 @@ public final class RunDirectory {
         List<Path> sets = sets();
         for (int i = 0; i < sets.size() - Math.max(1, keepLast); i++) {
             if (!sets.get(i).equals(best)) {
-                CheckpointSet.deleteTree(sets.get(i));
+                prune(sets.get(i));
             }
         }
         AtomicFiles.syncDirectory(checkpoints());
+    }
+
+    /**
+     * Removes a committed set: first renamed out of the committed names (atomically), then deleted; a
+     * kill in between leaves an incomplete set, never a committed one with files missing.
+     */
+    private void prune(Path set) throws IOException {
+        Path doomed = checkpoints().resolve(CheckpointSet.INCOMPLETE + "pruned-" + set.getFileName());
+        Files.move(set, doomed, StandardCopyOption.ATOMIC_MOVE);
+        CheckpointSet.deleteTree(doomed);
     }
 
     private Path chooseBest() throws IOException {

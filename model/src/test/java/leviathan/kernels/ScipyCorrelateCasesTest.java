@@ -39,7 +39,8 @@ import leviathan.testing.GraphRunner;
  * (batch, head, T, D), as the notebook calls it), mode 'same', odd and even sizes, from SciPy 1.17.1.
  * <ul>
  *   <li>every correlate2d case through {@link LeviathanSame} (the default {@code leviathan-same}) and
- *       every correlate case through {@link LeviathanNotebook} ({@code --notebook=true}), relative 1e-5;</li>
+ *       every correlate case through {@link LeviathanNotebook} ({@code --notebook=true}) and its JVM
+ *       FFT path ({@link leviathan.jvm.NotebookCorrelationFft}), relative 1e-5;</li>
  *   <li>the windows' claim, checked on SciPy's numbers: correlate2d's 'same' block (start ⌊n/2⌋)
  *       and correlate's (start ⌊(n−1)/2⌋) agree when every size is odd and differ otherwise — so each
  *       kernel passes only with its own window;</li>
@@ -117,6 +118,10 @@ class ScipyCorrelateCasesTest {
         return cases().stream();
     }
 
+    static Stream<Case> correlateCases() {
+        return cases().stream().filter(c -> c.function.equals(CORRELATE));
+    }
+
     static Stream<Case> twoDimensionalCorrelateCases() {
         return cases().stream().filter(c -> c.function.equals(CORRELATE) && c.shape.length == 2);
     }
@@ -126,6 +131,11 @@ class ScipyCorrelateCasesTest {
      * a 2-D case) through one of the two correlation stages; returns Cmat in (B, H, T, D) order.
      */
     static float[] kernelCmat(Case c, boolean notebook) {
+        return kernelCmat(c, notebook, false);
+    }
+
+    /** As above; {@code fast} runs the JVM fast variant where there is one (the notebook's FFT path). */
+    static float[] kernelCmat(Case c, boolean notebook, boolean fast) {
         int B = c.B(), H = c.H(), T = c.T(), D = c.D(), C = H * D;
         float[] x = new float[B * T * 3 * C];
         for (int b = 0; b < B; b++) {
@@ -141,7 +151,7 @@ class ScipyCorrelateCasesTest {
             }
         }
         FloatSlice qkv = padded("qkv", x, B, T, 3 * C), cqkv = padded("cqkv", B, T, 3 * C);
-        GraphRunner.run(false, notebook
+        GraphRunner.run(fast, notebook
                 ? LeviathanSameMixer.Stages.notebookCorrelate("notebook_correlate", cqkv, qkv, B, T, C, H)
                 : LeviathanSameMixer.Stages.correlate("correlate2d", cqkv, qkv, B, T, C, H));
         assertPaddingIntact(qkv, cqkv);
@@ -165,6 +175,12 @@ class ScipyCorrelateCasesTest {
         assertTrue(notebook || c.function.equals(CORRELATE2D), "unknown function " + c.function);
         assertClose(c.out, kernelCmat(c, notebook), FORWARD_RTOL,
                 (notebook ? "LeviathanNotebook" : "LeviathanSame") + " on " + c);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("correlateCases")
+    void fftPathReproducesScipy(Case c) {
+        assertClose(c.out, kernelCmat(c, true, true), FORWARD_RTOL, "NotebookCorrelationFft on " + c);
     }
 
     /**

@@ -38,6 +38,14 @@ public final class BlockLayout {
         return offset;
     }
 
+    /**
+     * Extends the layout to at least {@code end} floats, so that a range ending there (e.g. a group
+     * of tensors rounded up to the 16-float alignment) lies inside every allocated block.
+     */
+    public void extendTo(int end) {
+        size = Math.max(size, end);
+    }
+
     /** Current end of the layout: where the next tensor would start, before alignment. */
     public int size() {
         return size;

@@ -16,6 +16,7 @@ import leviathan.kernels.GeluKernels;
 import leviathan.kernels.GradNormKernels;
 import leviathan.kernels.LayerNormKernels;
 import leviathan.kernels.LeviathanKernels;
+import leviathan.kernels.LeviathanNotebookKernels;
 import leviathan.kernels.MatmulKernels;
 import leviathan.kernels.ResidualKernels;
 
@@ -81,6 +82,9 @@ public final class JvmFastKernels {
             LeviathanKernels.LagWeightBackwardArgs a = LeviathanKernels.LagWeightBackwardArgs.of(s);
             return LeviathanFft.faster(a.T(), a.L()) ? LeviathanFft.lagWeightBackward(s) : plain(s);
         });
+        // leviathan-same --notebook=true: the 4-D correlation by FFT along T at every size (the direct
+        // body is O((B·H·T·D)²); the transforms win from the smallest shapes on).
+        FAST.put(LeviathanNotebookKernels.CORRELATE_FORWARD, NotebookCorrelationFft::correlateForward);
     }
 
     /** The fast variant of a kernel, or null where the plain body runs. */

@@ -31,6 +31,7 @@ import leviathan.kernels.GeluKernels;
 import leviathan.kernels.GradNormKernels;
 import leviathan.kernels.LayerNormKernels;
 import leviathan.kernels.LeviathanKernels;
+import leviathan.kernels.LeviathanNotebookKernels;
 import leviathan.kernels.MatmulKernels;
 import leviathan.kernels.ResidualKernels;
 import leviathan.stages.CoreStages;
@@ -87,7 +88,8 @@ class JvmFastKernelsTest {
     /**
      * The kernels with a fast variant are exactly the ones whose variant is tested against its plain
      * body: here and in the Vector*Test classes (core kernels), and in the model's LeviathanVectorTest
-     * (Leviathan's rows, lag correlations and their FFT path). A new variant fails this until its test is named here.
+     * (Leviathan's rows, lag correlations and their FFT path) and NotebookCorrelationFftTest (the notebook's
+     * 4-D correlation by FFT). A new variant fails this until its test is named here.
      */
     @Test
     void everyRegisteredFastVariantIsCoveredByATest() {
@@ -104,7 +106,8 @@ class JvmFastKernelsTest {
                 LayerNormKernels.FORWARD, LayerNormKernels.BACKWARD_INPUT,                                         // VectorLayerNormTest
                 LeviathanKernels.BASE_SCORES, LeviathanKernels.SOFTMAX_VALUES, LeviathanKernels.SCORES_BACKWARD,  // model: LeviathanVectorTest
                 LeviathanKernels.QUERY_BACKWARD, LeviathanKernels.LAG_CORRELATE, LeviathanKernels.LAG_CORRELATE_BACKWARD,
-                LeviathanKernels.LAG_WEIGHT_BACKWARD);
+                LeviathanKernels.LAG_WEIGHT_BACKWARD,
+                LeviathanNotebookKernels.CORRELATE_FORWARD);                                                      // model: NotebookCorrelationFftTest
         Set<String> names = new TreeSet<>();
         tested.forEach(k -> names.add(k.name));
         assertEquals(names, withFast, "a fast variant was added or removed: test it against its plain body and name it here");

@@ -54,6 +54,9 @@ public final class Gpt {
             layout.add(s.name, s.shape);
         }
         this.trainEnd = align(layout.size());
+        // The optimiser's ranges end at trainEnd, a 16-float boundary: when the width is not a multiple
+        // of 16 the last bias ends short of it, and with no untrained tensor after it the block would too.
+        layout.extendTo(trainEnd);
         for (ParamSpec s : specs) {
             if (!s.trainable) {
                 layout.add(s.name, s.shape);

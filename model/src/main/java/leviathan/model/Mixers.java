@@ -24,7 +24,7 @@ public final class Mixers {
     static {
         // One registration line per mixer: config name, one-line description, constructor.
         register("leviathan", "causal Leviathan: attention scores correlated over L sequence lags with learned per-head weights, option lags (SPEC 2.2)", leviathan.model.mixers.LeviathanMixer::new);
-        register("leviathan-same", "NOT CAUSAL (leaks later tokens): the seed notebook's correlate2d(Q, K, 'same') score, kept only to reproduce it (SPEC 2.2)", leviathan.model.mixers.LeviathanSameMixer::new);
+        register("leviathan-same", "NOT CAUSAL (leaks later tokens): the seed notebook's correlate2d(Q, K, 'same') score, kept only to reproduce it; option notebook=true: the notebook's code exactly (4-D correlate over batch rows and heads, Q/K detached, no mask) (SPEC 2.2)", leviathan.model.mixers.LeviathanSameMixer::new);
         register("performer", "FAVOR+ linear-time causal attention with positive orthogonal random features (SPEC 2.3)", leviathan.model.mixers.PerformerMixer::new);
         register("longformer", "causal sliding-window attention with per-head dilation and global tokens, banded scores (SPEC 2.4)", leviathan.model.mixers.LongformerMixer::new);
         register("synthesizer", "dense or random synthesizer: attention logits from an MLP of the token or a learned table (SPEC 2.5)", leviathan.model.mixers.SynthesizerMixer::new);

@@ -11,6 +11,8 @@ import leviathan.kernels.annotation.Write;
  * batch row and head, {@code Cmat = scipy.signal.correlate2d(Q, K, mode='same')} (T×D), then
  * {@code S = Cmat·Kᵀ/√D}, causal mask, softmax, {@code P·V} — which is causal attention with Cmat
  * in place of Q, so the mixer runs {@link Attention} on a buffer {@code cqkv} = [Cmat | K | V].
+ * (The notebook's code itself calls {@code scipy.signal.correlate} on the whole 4-D tensors, with
+ * Q and K detached and no mask: {@link LeviathanNotebook}, option {@code notebook=true}.)
  *
  * <p><b>The index formula.</b> scipy defines the full 2-D cross-correlation of in1 (R1×C1) and
  * in2 (R2×C2), size (R1+R2−1)×(C1+C2−1), as

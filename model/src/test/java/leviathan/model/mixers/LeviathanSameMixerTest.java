@@ -34,7 +34,7 @@ import leviathan.model.Workspace;
  * The {@code leviathan-same} mixer (the notebook's correlate2d 'same' score; SPEC 2.2) in a real
  * model: it says it is not causal and it is not (a later token changes earlier logits); its
  * gradients are exact (finite differences of the float32 loss for every mixer tensor, tolerance as
- * in GradientCheckTest); it takes no options; its checkpoint round-trips.
+ * in GradientCheckTest); it takes no option but {@code notebook}; its checkpoint round-trips.
  */
 class LeviathanSameMixerTest {
 
@@ -71,11 +71,12 @@ class LeviathanSameMixerTest {
         checkGradients(model, ws, fast, name -> name.contains(".attn."), 4, 0);
     }
 
+    /** Its one option is {@code notebook} (LeviathanSameNotebookMixerTest); anything else is refused by name. */
     @Test
-    void takesNoOptions() {
+    void takesNoOptionButNotebook() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new Gpt(config(LeviathanSameMixer.NAME, 8, 1, 2, 8, Map.of("lags", "2"))));
-        assertTrue(e.getMessage().contains("no option lags") && e.getMessage().contains("takes none"), e.getMessage());
+        assertTrue(e.getMessage().contains("no option lags") && e.getMessage().contains("known: notebook"), e.getMessage());
     }
 
     @Test

@@ -21,10 +21,12 @@ public abstract class MixerParity {
 
     /**
      * Option sets that reach paths the defaults do not (every other mixer runs with its defaults):
-     * a Longformer window shorter than T with dilations and global tokens; both synthesizer kinds.
+     * a Longformer window shorter than T with dilations and global tokens; both synthesizer kinds;
+     * leviathan-same's default and its notebook mode (the 4-D correlation, unmasked attention).
      */
     static final Map<String, List<Map<String, String>>> OPTIONS = Map.of(
             "performer", List.of(Map.of("features", "12")),
+            "leviathan-same", List.of(Map.of(), Map.of("notebook", "true")),
             "longformer", List.of(Map.of("window", "4", "dilation", "1,2", "globals", "2")),
             "synthesizer", List.of(Map.of("kind", "dense"), Map.of("kind", "random")));
 

@@ -2,7 +2,6 @@ package leviathan.trainer;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -182,15 +181,17 @@ public final class RunDirectory {
     /** Replaces {@code link} by a hard link to {@code target} (a copy where links are not possible), atomically. */
     private static void linkStable(Path target, Path link) throws IOException {
         Path tmp = link.resolveSibling("." + link.getFileName() + "." + ProcessHandle.current().pid() + ".link");
-        Files.deleteIfExists(tmp);
         try {
-            Files.createLink(tmp, target);
-        } catch (UnsupportedOperationException | FileAlreadyExistsException | SecurityException e) {
-            Files.copy(target, tmp, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            Files.copy(target, tmp, StandardCopyOption.REPLACE_EXISTING); // another file system, or no hard links
+            Files.deleteIfExists(tmp);
+            try {
+                Files.createLink(tmp, target);
+            } catch (UnsupportedOperationException | SecurityException | IOException e) {
+                Files.copy(target, tmp, StandardCopyOption.REPLACE_EXISTING); // another file system, or no hard links
+            }
+            Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.syncDirectory(link.toAbsolutePath().getParent());
+        } finally {
+            Files.deleteIfExists(tmp);
         }
-        Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        AtomicFiles.syncDirectory(link.toAbsolutePath().getParent());
     }
 }

@@ -6,11 +6,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
+import leviathan.graph.FloatSlice;
 import leviathan.graph.Kernel;
 import leviathan.graph.Stage;
 import leviathan.kernels.AdamWKernels;
 import leviathan.kernels.AttentionKernels;
 import leviathan.kernels.CrossEntropyKernels;
+import leviathan.kernels.Dropout;
 import leviathan.kernels.FillKernels;
 import leviathan.kernels.GeluKernels;
 import leviathan.kernels.GradNormKernels;
@@ -61,14 +63,19 @@ public final class JvmFastKernels {
         FAST.put(ResidualKernels.BACKWARD, VectorElementwise::residualBackward);
         FAST.put(GradNormKernels.PARTIAL_SQUARES, VectorElementwise::gradNormPartial);
         FAST.put(CrossEntropyKernels.FORWARD, VectorCrossEntropy::forward);
-        FAST.put(AttentionKernels.FORWARD, VectorAttention::forward);
-        FAST.put(AttentionKernels.BACKWARD_QUERY, VectorAttention::backwardQuery);
-        FAST.put(AttentionKernels.BACKWARD_KEY_VALUE, VectorAttention::backwardKeyValue);
+        // The attention and Leviathan row variants do not drop out: with a dropout rate above 0 the plain body runs.
+        FAST.put(AttentionKernels.FORWARD, unlessDropping(VectorAttention::forward, s -> AttentionKernels.ForwardArgs.of(s).dropout()));
+        FAST.put(AttentionKernels.BACKWARD_QUERY, unlessDropping(VectorAttention::backwardQuery,
+                s -> AttentionKernels.BackwardQueryArgs.of(s).dropout()));
+        FAST.put(AttentionKernels.BACKWARD_KEY_VALUE, unlessDropping(VectorAttention::backwardKeyValue,
+                s -> AttentionKernels.BackwardKeyValueArgs.of(s).dropout()));
         // Leviathan: the row kernels in whole vectors; the lag correlations by FFT where LeviathanFft.faster
         // says it beats the direct sum (long lag windows), else by the vector direct sum (bit-identical to the body).
         FAST.put(LeviathanKernels.BASE_SCORES, LeviathanVector::baseScores);
-        FAST.put(LeviathanKernels.SOFTMAX_VALUES, LeviathanVector::softmaxValues);
-        FAST.put(LeviathanKernels.SCORES_BACKWARD, LeviathanVector::scoresBackward);
+        FAST.put(LeviathanKernels.SOFTMAX_VALUES, unlessDropping(LeviathanVector::softmaxValues,
+                s -> LeviathanKernels.SoftmaxValuesArgs.of(s).dropout()));
+        FAST.put(LeviathanKernels.SCORES_BACKWARD, unlessDropping(LeviathanVector::scoresBackward,
+                s -> LeviathanKernels.ScoresBackwardArgs.of(s).dropout()));
         FAST.put(LeviathanKernels.QUERY_BACKWARD, LeviathanVector::queryBackward);
         FAST.put(LeviathanKernels.LAG_CORRELATE, s -> {
             LeviathanKernels.LagCorrelateArgs a = LeviathanKernels.LagCorrelateArgs.of(s);
@@ -85,6 +92,19 @@ public final class JvmFastKernels {
         // leviathan-same --notebook=true: the 4-D correlation by FFT along T at every size (the direct
         // body is O((B·H·T·D)²); the transforms win from the smallest shapes on).
         FAST.put(LeviathanNotebookKernels.CORRELATE_FORWARD, NotebookCorrelationFft::correlateForward);
+    }
+
+    /**
+     * A fast variant for stages that run without dropout: whenever the stage's dropout rate (read at
+     * run time: evaluation zeroes it) is above 0, the plain body runs, which drops out exactly.
+     */
+    static Function<Stage, JvmStage> unlessDropping(Function<Stage, JvmStage> fast, Function<Stage, FloatSlice> dropout) {
+        return s -> {
+            JvmStage vector = fast.apply(s);
+            JvmStage body = plain(s);
+            FloatSlice d = dropout.apply(s);
+            return pool -> (Dropout.rate(d.array, d.offset) > 0f ? body : vector).run(pool);
+        };
     }
 
     /** The fast variant of a kernel, or null where the plain body runs. */

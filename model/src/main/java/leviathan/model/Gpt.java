@@ -207,7 +207,13 @@ public final class Gpt {
         return stepScalars.get(StepScalars.GRAD_NORM);
     }
 
+    /** A workspace without dropout (for evaluation and sampling, or training without it). */
     public Workspace workspace(int B, int T, boolean training) {
-        return new Workspace(this, B, T, training);
+        return new Workspace(this, B, T, training, null);
+    }
+
+    /** A training workspace whose graphs drop out with masks of run seed {@code dropoutSeed}, at the rate its scalars say. */
+    public Workspace trainingWorkspace(int B, int T, long dropoutSeed) {
+        return new Workspace(this, B, T, true, dropoutSeed);
     }
 }

@@ -2,6 +2,7 @@ package leviathan.model;
 
 import leviathan.graph.FloatBlock;
 import leviathan.graph.FloatSlice;
+import leviathan.stages.DropoutSite;
 
 /**
  * The buffers a mixer works on for one block: its input u and output y (B×T×C) with their
@@ -22,10 +23,11 @@ public final class MixerContext {
     private final FloatSlice y;
     private final FloatSlice du;
     private final FloatSlice dy;
+    private final DropoutSite dropout;
 
     public MixerContext(ModelConfig config, String prefix, String stage, int B, int T,
                         FloatBlock params, FloatBlock grads, FloatBlock acts, FloatBlock dacts,
-                        FloatSlice u, FloatSlice y, FloatSlice du, FloatSlice dy) {
+                        FloatSlice u, FloatSlice y, FloatSlice du, FloatSlice dy, DropoutSite dropout) {
         this.config = config;
         this.prefix = prefix;
         this.stage = stage;
@@ -39,6 +41,12 @@ public final class MixerContext {
         this.y = y;
         this.du = du;
         this.dy = dy;
+        this.dropout = dropout;
+    }
+
+    /** Where this block's mixer drops out its probabilities ({@link DropoutSite#NONE} outside training; a mixer without probabilities ignores it). */
+    public DropoutSite dropout() {
+        return dropout;
     }
 
     public int C() {

@@ -6,7 +6,9 @@ import leviathan.graph.FloatSlice;
 import leviathan.graph.Graph;
 import leviathan.graph.IntSlice;
 import leviathan.graph.Stage;
+import leviathan.kernels.Dropout;
 import leviathan.stages.CoreStages;
+import leviathan.stages.DropoutSite;
 
 /**
  * Activations of one batch shape (B, T) and the graphs over them: {@code logits} (embedding →
@@ -14,6 +16,11 @@ import leviathan.stages.CoreStages;
  * {@code backward} (zero gradients, then every stage's backward in reverse). The activation
  * gradients mirror the activation layout (llm.c's grads_acts); {@link GradientZeroing} zeroes
  * only the parts whose first writer accumulates.
+ *
+ * <p>A training workspace may drop out (nanoGPT's places: the embedding sum, the mixer's
+ * probabilities, each residual branch's output). The rate and the step come from
+ * {@link #dropoutScalars} at run time, so the same graphs evaluate without dropout when the rate
+ * is set to 0; the masks are keyed by (seed, site, step, element) and need no state.
  */
 public final class Workspace {
     public final Gpt model;
@@ -29,8 +36,12 @@ public final class Workspace {
     public final Graph logitsGraph;
     public final Graph lossGraph;
     public final Graph backwardGraph;
+    /** (Dropout.SIZE) the dropout rate and step the kernels read; zero outside training steps. */
+    public final FloatSlice dropoutScalars;
+    /** The seed of the dropout masks, or null when the graphs have no dropout stages. */
+    private final Long dropoutSeed;
 
-    Workspace(Gpt model, int B, int T, boolean training) {
+    Workspace(Gpt model, int B, int T, boolean training, Long dropoutSeed) {
         ModelConfig cfg = model.config;
         if (B <= 0 || T <= 0) {
             throw new IllegalArgumentException("batch and sequence length must be positive, got B=" + B + " T=" + T);
@@ -44,12 +55,41 @@ public final class Workspace {
         this.tokens = IntSlice.of("tokens", B * T);
         this.targets = IntSlice.of("targets", B * T);
         this.loss = FloatSlice.of("loss", 1);
+        this.dropoutScalars = FloatSlice.of("dropout", Dropout.SIZE);
+        this.dropoutSeed = dropoutSeed;
         BlockLayout layout = declareActivations();
         this.acts = layout.allocate("acts");
         this.dacts = training ? layout.allocate("dacts") : null;
         this.logitsGraph = buildLogits();
         this.lossGraph = buildLoss();
         this.backwardGraph = training ? buildBackward() : null;
+    }
+
+    /** Sets the dropout rate and step the next runs use (the host copy: sync it to the backend). */
+    public void setDropout(float rate, int step) {
+        dropoutScalars.set(Dropout.RATE, rate);
+        dropoutScalars.set(Dropout.STEP, step);
+    }
+
+    /** Dropout sites: the embedding sum, and per block its mixer's probabilities and its two residual branches. */
+    private DropoutSite site(int site) {
+        return dropoutSeed == null ? DropoutSite.NONE : new DropoutSite(dropoutScalars, Dropout.siteKey(dropoutSeed, site));
+    }
+
+    private static int embeddingSite() {
+        return 0;
+    }
+
+    private static int mixerSite(int l) {
+        return 1 + 3 * l;
+    }
+
+    private static int attnResidualSite(int l) {
+        return 2 + 3 * l;
+    }
+
+    private static int mlpResidualSite(int l) {
+        return 3 + 3 * l;
     }
 
     private static String block(int l) {
@@ -95,7 +135,7 @@ public final class Workspace {
         String h = block(l);
         return new MixerContext(model.config, h + "attn.", "h" + l + ".attn", B, T, model.params, model.grads, acts, dacts,
                 acts.slice(h + "ln_1"), acts.slice(h + "attn.out"),
-                dacts == null ? null : dacts.slice(h + "ln_1"), dacts == null ? null : dacts.slice(h + "attn.out"));
+                dacts == null ? null : dacts.slice(h + "ln_1"), dacts == null ? null : dacts.slice(h + "attn.out"), site(mixerSite(l)));
     }
 
     private Graph buildLogits() {
@@ -103,13 +143,20 @@ public final class Workspace {
         int C = c.width, V = c.vocabSize, BT = B * T, N = BT * C;
         Graph g = new Graph("forward");
         g.readsFromHost(tokens);
+        g.readsFromHost(dropoutScalars);
         g.add(CoreStages.encoderForward("embedding", acts.slice("encoded"), tokens, model.param("wte.weight"), model.param("wpe.weight"),
                 B, T, C, V, c.contextLength));
+        if (dropoutSeed != null) { // where nanoGPT drops out: the embedding sum, and each residual branch's output
+            g.add(CoreStages.dropoutForward("embedding.dropout", acts.slice("encoded"), N, site(embeddingSite())));
+        }
         for (int l = 0; l < c.layers; l++) {
             String h = block(l), s = "h" + l;
             g.add(CoreStages.layerNormForward(s + ".ln_1", acts.slice(h + "ln_1"), acts.slice(h + "ln_1.mean"), acts.slice(h + "ln_1.rstd"),
                     acts.slice(blockInput(l)), model.param(h + "ln_1.weight"), model.param(h + "ln_1.bias"), BT, C));
             model.mixer.forward(g, mixerContext(l));
+            if (dropoutSeed != null) {
+                g.add(CoreStages.dropoutForward(s + ".attn.dropout", acts.slice(h + "attn.out"), N, site(attnResidualSite(l))));
+            }
             g.add(CoreStages.residualForward(s + ".residual_1", acts.slice(h + "res_1"), acts.slice(blockInput(l)), acts.slice(h + "attn.out"), N));
             g.add(CoreStages.layerNormForward(s + ".ln_2", acts.slice(h + "ln_2"), acts.slice(h + "ln_2.mean"), acts.slice(h + "ln_2.rstd"),
                     acts.slice(h + "res_1"), model.param(h + "ln_2.weight"), model.param(h + "ln_2.bias"), BT, C));
@@ -118,6 +165,9 @@ public final class Workspace {
             g.add(CoreStages.geluForward(s + ".mlp.gelu", acts.slice(h + "mlp.gelu"), acts.slice(h + "mlp.fc"), BT * 4 * C));
             Layers.linearForward(g, s + ".mlp.proj", acts.slice(h + "mlp.proj"), acts.slice(h + "mlp.gelu"),
                     model.param(h + "mlp.c_proj.weight"), model.param(h + "mlp.c_proj.bias"), BT, 4 * C, C);
+            if (dropoutSeed != null) {
+                g.add(CoreStages.dropoutForward(s + ".mlp.dropout", acts.slice(h + "mlp.proj"), N, site(mlpResidualSite(l))));
+            }
             g.add(CoreStages.residualForward(s + ".residual_2", acts.slice(h + "res_2"), acts.slice(h + "res_1"), acts.slice(h + "mlp.proj"), N));
         }
         g.add(CoreStages.layerNormForward("ln_f", acts.slice("ln_f"), acts.slice("ln_f.mean"), acts.slice("ln_f.rstd"),
@@ -148,6 +198,9 @@ public final class Workspace {
             String h = block(l), s = "h" + l;
             g.add(CoreStages.residualBackward(s + ".residual_2.backward", dacts.slice(h + "res_1"), dacts.slice(h + "mlp.proj"),
                     dacts.slice(h + "res_2"), N));
+            if (dropoutSeed != null) {
+                g.add(CoreStages.dropoutBackward(s + ".mlp.dropout.backward", dacts.slice(h + "mlp.proj"), N, site(mlpResidualSite(l))));
+            }
             Layers.linearBackward(g, s + ".mlp.proj.backward", dacts.slice(h + "mlp.gelu"), model.grad(h + "mlp.c_proj.weight"),
                     model.grad(h + "mlp.c_proj.bias"), dacts.slice(h + "mlp.proj"), acts.slice(h + "mlp.gelu"),
                     model.param(h + "mlp.c_proj.weight"), BT, 4 * C, C);
@@ -159,8 +212,14 @@ public final class Workspace {
             layerNormBackward(g, s + ".ln_2.backward", h + "ln_2", h + "res_1", h + "ln_2", BT, C);
             g.add(CoreStages.residualBackward(s + ".residual_1.backward", dacts.slice(blockInput(l)), dacts.slice(h + "attn.out"),
                     dacts.slice(h + "res_1"), N));
+            if (dropoutSeed != null) {
+                g.add(CoreStages.dropoutBackward(s + ".attn.dropout.backward", dacts.slice(h + "attn.out"), N, site(attnResidualSite(l))));
+            }
             model.mixer.backward(g, mixerContext(l));
             layerNormBackward(g, s + ".ln_1.backward", h + "ln_1", blockInput(l), h + "ln_1", BT, C);
+        }
+        if (dropoutSeed != null) {
+            g.add(CoreStages.dropoutBackward("embedding.dropout.backward", dacts.slice("encoded"), N, site(embeddingSite())));
         }
         g.add(CoreStages.encoderBackwardTokens("embedding.backward_tokens", model.grad("wte.weight"), dacts.slice("encoded"), tokens, BT, C, V));
         g.add(CoreStages.encoderBackwardPositions("embedding.backward_positions", model.grad("wpe.weight"), dacts.slice("encoded"),

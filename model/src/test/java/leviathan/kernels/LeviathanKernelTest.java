@@ -29,13 +29,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import leviathan.model.mixers.LeviathanMixer;
 import leviathan.graph.FloatSlice;
 import leviathan.graph.Stage;
 import leviathan.jvm.JvmFastKernels;
 import leviathan.jvm.LeviathanFft;
 import leviathan.jvm.WorkerPool;
+import leviathan.model.mixers.LeviathanMixer;
 import leviathan.stages.CoreStages;
+import leviathan.stages.DropoutSite;
 import leviathan.testing.FiniteDifference;
 import leviathan.testing.GraphRunner;
 
@@ -112,14 +113,14 @@ class LeviathanKernelTest {
         return new Stage[] {
                 LeviathanMixer.Stages.baseScores("lev_base", base, qkv, B, T, C, H),
                 LeviathanMixer.Stages.lagCorrelate("lev_lag", pre, base, lag, B, T, H, L),
-                LeviathanMixer.Stages.softmaxValues("lev_softmax", out, att, pre, qkv, B, T, C, H)};
+                LeviathanMixer.Stages.softmaxValues("lev_softmax", out, att, pre, qkv, B, T, C, H, DropoutSite.NONE)};
     }
 
     /** The backward stages, in the mixer's order. */
     static Stage[] backwardStages(FloatSlice dqkv, FloatSlice dlag, FloatSlice dbase, FloatSlice dpre, FloatSlice dout,
                                   FloatSlice base, FloatSlice att, FloatSlice qkv, FloatSlice lag, int B, int T, int C, int H, int L) {
         return new Stage[] {
-                LeviathanMixer.Stages.scoresBackward("lev_scores_bw", dpre, dout, qkv, att, B, T, C, H),
+                LeviathanMixer.Stages.scoresBackward("lev_scores_bw", dpre, dout, qkv, att, B, T, C, H, DropoutSite.NONE),
                 LeviathanMixer.Stages.lagCorrelateBackward("lev_lag_bw", dbase, dpre, lag, B, T, H, L),
                 LeviathanMixer.Stages.lagWeightBackward("lev_lag_weight_bw", dlag, dpre, base, B, T, H, L),
                 LeviathanMixer.Stages.queryBackward("lev_query_bw", dqkv, dbase, qkv, B, T, C, H),
@@ -396,7 +397,7 @@ class LeviathanKernelTest {
         assertRejected(() -> LeviathanMixer.Stages.lagCorrelate("s", map, map, wrongLag, B, T, H, L), "wrong_lag", "H*L");
         assertRejected(() -> LeviathanMixer.Stages.lagCorrelate("s", map, map, lag, B, T, H, 0), "L (lags)");
         assertRejected(() -> LeviathanMixer.Stages.lagWeightBackward("s", wrongLag, map, map, B, T, H, L), "wrong_lag", "H*L");
-        assertRejected(() -> LeviathanMixer.Stages.softmaxValues("s", FloatSlice.of("out", B, T, C), map, map, qkv, B, T, C, 3), "not divisible");
+        assertRejected(() -> LeviathanMixer.Stages.softmaxValues("s", FloatSlice.of("out", B, T, C), map, map, qkv, B, T, C, 3, DropoutSite.NONE), "not divisible");
         assertRejected(() -> LeviathanMixer.Stages.queryBackward("s", FloatSlice.of("dqkv", B, T, C), map, qkv, B, T, C, H), "dqkv", "B*T*3C");
     }
 

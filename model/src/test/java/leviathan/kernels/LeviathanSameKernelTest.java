@@ -23,9 +23,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import leviathan.model.mixers.LeviathanSameMixer;
 import leviathan.graph.FloatSlice;
 import leviathan.graph.Stage;
+import leviathan.model.mixers.LeviathanSameMixer;
 import leviathan.stages.CoreStages;
 import leviathan.testing.FiniteDifference;
 import leviathan.testing.GraphRunner;

@@ -18,12 +18,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import leviathan.model.mixers.LeviathanMixer;
 import leviathan.graph.FloatSlice;
 import leviathan.graph.Stage;
 import leviathan.jvm.JvmFastKernels;
 import leviathan.jvm.LeviathanVector;
 import leviathan.jvm.WorkerPool;
+import leviathan.model.mixers.LeviathanMixer;
+import leviathan.stages.DropoutSite;
 import leviathan.testing.GraphRunner;
 
 /**
@@ -92,13 +93,13 @@ class LeviathanVectorTest {
 
             FloatSlice si = padded("preatt_in", s.clone(), B, H, T, T), as = nanMap("att", B, H, T);
             FloatSlice os = padded("out", gaussian(new Random(v), B * T * C, 1), B, T, C);   // garbage: overwritten
-            run(LeviathanMixer.Stages.softmaxValues("softmax", os, as, si, qkv, B, T, C, H), binding(v, LeviathanVector::softmaxValues),
+            run(LeviathanMixer.Stages.softmaxValues("softmax", os, as, si, qkv, B, T, C, H, DropoutSite.NONE), binding(v, LeviathanVector::softmaxValues),
                     threads(v));
             att[v] = causal(as, BH, T);
             out[v] = os.toArray();
 
             FloatSlice pi = padded("att_in", p.clone(), B, H, T, T), dps = nanMap("dpreatt", B, H, T);
-            run(LeviathanMixer.Stages.scoresBackward("scores_bw", dps, dout, qkv, pi, B, T, C, H),
+            run(LeviathanMixer.Stages.scoresBackward("scores_bw", dps, dout, qkv, pi, B, T, C, H, DropoutSite.NONE),
                     binding(v, LeviathanVector::scoresBackward), threads(v));
             dpre[v] = causal(dps, BH, T);
 
@@ -150,8 +151,8 @@ class LeviathanVectorTest {
             Stage[] stages = {
                     LeviathanMixer.Stages.baseScores("base", base, qkv, B, T, C, H),
                     LeviathanMixer.Stages.lagCorrelate("lag", pre, base, lag, B, T, H, L),
-                    LeviathanMixer.Stages.softmaxValues("softmax", out, att, pre, qkv, B, T, C, H),
-                    LeviathanMixer.Stages.scoresBackward("scores_bw", dpre, dout, qkv, att, B, T, C, H),
+                    LeviathanMixer.Stages.softmaxValues("softmax", out, att, pre, qkv, B, T, C, H, DropoutSite.NONE),
+                    LeviathanMixer.Stages.scoresBackward("scores_bw", dpre, dout, qkv, att, B, T, C, H, DropoutSite.NONE),
                     LeviathanMixer.Stages.lagCorrelateBackward("lag_bw", dbase, dpre, lag, B, T, H, L),
                     LeviathanMixer.Stages.queryBackward("query_bw", dqkv, dbase, qkv, B, T, C, H)};
             if (v == 0) {

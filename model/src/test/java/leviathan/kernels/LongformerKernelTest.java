@@ -23,10 +23,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import leviathan.model.mixers.LongformerMixer;
 import leviathan.graph.FloatSlice;
 import leviathan.graph.IntSlice;
+import leviathan.model.mixers.LongformerMixer;
 import leviathan.stages.CoreStages;
+import leviathan.stages.DropoutSite;
 import leviathan.testing.FiniteDifference;
 import leviathan.testing.GraphRunner;
 
@@ -100,6 +101,11 @@ class LongformerKernelTest {
         return out;
     }
 
+    /** The band buffer the stages take: window, globals, one dilation per head. */
+    static IntSlice band(int W, int G, IntSlice dilation) {
+        return LongformerMixer.Stages.band(W, G, dilation.toArray());
+    }
+
     static IntSlice dilation(int[] perHead) {
         return new IntSlice("dilation", perHead.clone(), 0, perHead.length);
     }
@@ -114,7 +120,7 @@ class LongformerKernelTest {
         FloatSlice preatt = padded("preatt", constant(B * H * T * L, Float.NaN), B, H, T, L);
         FloatSlice att = padded("att", constant(B * H * T * L, Float.NaN), B, H, T, L);
         FloatSlice qkv = padded("qkv", x, B, T, 3 * C);
-        GraphRunner.run(false, LongformerMixer.Stages.forward("longformer", out, preatt, att, qkv, dilation(dil), B, T, C, H, W, G));
+        GraphRunner.run(false, LongformerMixer.Stages.forward("longformer", out, preatt, att, qkv, band(W, G, dilation(dil)), B, T, C, H, DropoutSite.NONE));
 
         assertClose(reference(toDouble(x), W, dil, G), out.toArray(), FORWARD_RTOL, "longformer out");
         float[] a = att.toArray(), s = preatt.toArray();
@@ -164,9 +170,9 @@ class LongformerKernelTest {
         FloatSlice dqkv = padded("dqkv", constant(B * T * 3 * C, PREFILL), B, T, 3 * C);
         IntSlice d = dilation(dil);
         GraphRunner.run(false,
-                LongformerMixer.Stages.forward("lf", out, preatt, att, qkv, d, B, T, C, H, W, G),
-                LongformerMixer.Stages.backwardQuery("lf_bq", dqkv, dpreatt, dout, qkv, att, d, B, T, C, H, W, G),
-                LongformerMixer.Stages.backwardKeyValue("lf_bkv", dqkv, dpreatt, dout, qkv, att, d, B, T, C, H, W, G));
+                LongformerMixer.Stages.forward("lf", out, preatt, att, qkv, band(W, G, d), B, T, C, H, DropoutSite.NONE),
+                LongformerMixer.Stages.backwardQuery("lf_bq", dqkv, dpreatt, dout, qkv, att, band(W, G, d), B, T, C, H, DropoutSite.NONE),
+                LongformerMixer.Stages.backwardKeyValue("lf_bkv", dqkv, dpreatt, dout, qkv, att, band(W, G, d), B, T, C, H, DropoutSite.NONE));
 
         double[] g = FiniteDifference.gradient(q -> dot(dy, reference(q, W, dil, G)), toDouble(x));
         float[] got = minus(dqkv.toArray(), PREFILL);
@@ -201,9 +207,9 @@ class LongformerKernelTest {
         if (longformer) {
             IntSlice d = dilation(new int[] {1, 1, 1});
             GraphRunner.run(false,
-                    LongformerMixer.Stages.forward("lf", out, pre, att, qkv, d, B, T, C, H, W, 0),
-                    LongformerMixer.Stages.backwardQuery("lf_bq", dqkv, dpre, dout, qkv, att, d, B, T, C, H, W, 0),
-                    LongformerMixer.Stages.backwardKeyValue("lf_bkv", dqkv, dpre, dout, qkv, att, d, B, T, C, H, W, 0));
+                    LongformerMixer.Stages.forward("lf", out, pre, att, qkv, band(W, 0, d), B, T, C, H, DropoutSite.NONE),
+                    LongformerMixer.Stages.backwardQuery("lf_bq", dqkv, dpre, dout, qkv, att, band(W, 0, d), B, T, C, H, DropoutSite.NONE),
+                    LongformerMixer.Stages.backwardKeyValue("lf_bkv", dqkv, dpre, dout, qkv, att, band(W, 0, d), B, T, C, H, DropoutSite.NONE));
         } else {
             GraphRunner.run(false,
                     CoreStages.attentionForward("attn", out, pre, att, qkv, B, T, C, H),
@@ -220,18 +226,18 @@ class LongformerKernelTest {
         FloatSlice band = FloatSlice.of("band", B, H, T, L);
         IntSlice d = dilation(new int[] {1, 2, 3});
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LongformerMixer.Stages.forward("lf", out,
-                FloatSlice.of("square", B, H, T, T), band, qkv, d, B, T, C, H, W, G));
+                FloatSlice.of("square", B, H, T, T), band, qkv, band(W, G, d), B, T, C, H, DropoutSite.NONE));
         assertTrue(e.getMessage().contains("B*H*T*(G+W)") && e.getMessage().contains("square"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LongformerMixer.Stages.forward("lf", out, band, band, qkv,
-                dilation(new int[] {1, 2}), B, T, C, H, W, G));
+                band(W, G, dilation(new int[] {1, 2})), B, T, C, H, DropoutSite.NONE));
         assertTrue(e.getMessage().contains("one dilation per head"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LongformerMixer.Stages.backwardQuery("lf", qkv, band, out, qkv, band,
-                dilation(new int[] {1, 0, 1}), B, T, C, H, W, G));
+                band(W, G, dilation(new int[] {1, 0, 1})), B, T, C, H, DropoutSite.NONE));
         assertTrue(e.getMessage().contains("dilation of head 1"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LongformerMixer.Stages.backwardKeyValue("lf", FloatSlice.of("dqkv", B, T, C),
-                band, out, qkv, band, d, B, T, C, H, W, G));
+                band, out, qkv, band, band(W, G, d), B, T, C, H, DropoutSite.NONE));
         assertTrue(e.getMessage().contains("dqkv") && e.getMessage().contains("B*T*3C"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> LongformerMixer.Stages.forward("lf", out, band, band, qkv, d, B, T, C, H, 0, L));
+        e = assertThrows(IllegalArgumentException.class, () -> LongformerMixer.Stages.forward("lf", out, band, band, qkv, band(0, L, d), B, T, C, H, DropoutSite.NONE));
         assertTrue(e.getMessage().contains("window"), e.getMessage());
     }
 

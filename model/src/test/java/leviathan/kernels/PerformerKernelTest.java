@@ -19,9 +19,9 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import leviathan.model.mixers.PerformerMixer;
 import leviathan.graph.FloatSlice;
 import leviathan.graph.Stage;
+import leviathan.model.mixers.PerformerMixer;
 import leviathan.testing.FiniteDifference;
 import leviathan.testing.GraphRunner;
 

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import leviathan.model.mixers.SynthesizerMixer;
 import leviathan.graph.FloatSlice;
+import leviathan.model.mixers.SynthesizerMixer;
+import leviathan.stages.DropoutSite;
 import leviathan.testing.FiniteDifference;
 import leviathan.testing.GraphRunner;
 
@@ -84,8 +85,8 @@ class SynthesizerKernelTest {
         FloatSlice out = padded("out", gaussian(r, B * T * C, 1), B, T, C);   // garbage: forward overwrites
         FloatSlice att = padded("att", constant(B * H * T * T, Float.NaN), B, H, T, T);
         FloatSlice lg = logitBuffer(dense, logits), v = padded("v", values, B, T, C);
-        GraphRunner.run(false, dense ? SynthesizerMixer.Stages.forwardDense("synth", out, att, lg, v, B, T, C, H, Tmax)
-                : SynthesizerMixer.Stages.forwardRandom("synth", out, att, lg, v, B, T, C, H, Tmax));
+        GraphRunner.run(false, dense ? SynthesizerMixer.Stages.forwardDense("synth", out, att, lg, v, B, T, C, H, Tmax, DropoutSite.NONE)
+                : SynthesizerMixer.Stages.forwardRandom("synth", out, att, lg, v, B, T, C, H, Tmax, DropoutSite.NONE));
 
         assertClose(reference(dense, toDouble(logits), toDouble(values)), out.toArray(), FORWARD_RTOL, "synthesizer out");
         float[] a = att.toArray();
@@ -119,18 +120,18 @@ class SynthesizerKernelTest {
             // Garbage in the logit gradient: the stage writes every entry, masked ones as 0.
             FloatSlice dlogits = padded("dlogits", gaussian(r, logitCount(true), 1), B, T, H * Tmax);
             GraphRunner.run(false,
-                    SynthesizerMixer.Stages.forwardDense("synth", out, att, lg, v, B, T, C, H, Tmax),
-                    SynthesizerMixer.Stages.backwardValues("synth_bv", dv, dout, att, B, T, C, H),
-                    SynthesizerMixer.Stages.backwardLogitsDense("synth_bl", dlogits, dout, v, att, B, T, C, H, Tmax));
+                    SynthesizerMixer.Stages.forwardDense("synth", out, att, lg, v, B, T, C, H, Tmax, DropoutSite.NONE),
+                    SynthesizerMixer.Stages.backwardValues("synth_bv", dv, dout, att, B, T, C, H, DropoutSite.NONE),
+                    SynthesizerMixer.Stages.backwardLogitsDense("synth_bl", dlogits, dout, v, att, B, T, C, H, Tmax, DropoutSite.NONE));
             got = dlogits.toArray();
             assertPaddingIntact(dlogits);
         } else {
             FloatSlice dscores = padded("dscores", gaussian(r, B * H * T * T, 1), B, H, T, T);
             FloatSlice dtable = padded("dtable", constant(logitCount(false), PREFILL), H, Tmax, Tmax);
             GraphRunner.run(false,
-                    SynthesizerMixer.Stages.forwardRandom("synth", out, att, lg, v, B, T, C, H, Tmax),
-                    SynthesizerMixer.Stages.backwardValues("synth_bv", dv, dout, att, B, T, C, H),
-                    SynthesizerMixer.Stages.backwardScoresRandom("synth_bs", dscores, dout, v, att, B, T, C, H, Tmax),
+                    SynthesizerMixer.Stages.forwardRandom("synth", out, att, lg, v, B, T, C, H, Tmax, DropoutSite.NONE),
+                    SynthesizerMixer.Stages.backwardValues("synth_bv", dv, dout, att, B, T, C, H, DropoutSite.NONE),
+                    SynthesizerMixer.Stages.backwardScoresRandom("synth_bs", dscores, dout, v, att, B, T, C, H, Tmax, DropoutSite.NONE),
                     SynthesizerMixer.Stages.backwardTable("synth_bt", dtable, dscores, B, T, H, Tmax));
             got = minus(dtable.toArray(), PREFILL);
             assertPaddingIntact(dscores, dtable);
@@ -166,10 +167,10 @@ class SynthesizerKernelTest {
     void stagesRejectWrongBuffersAndLongSequences() {
         FloatSlice out = FloatSlice.of("out", B, T, C), att = FloatSlice.of("att", B, H, T, T), v = FloatSlice.of("v", B, T, C);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SynthesizerMixer.Stages.forwardDense("synth", out, att,
-                FloatSlice.of("logits", B, T, H * T), v, B, T, C, H, Tmax));
+                FloatSlice.of("logits", B, T, H * T), v, B, T, C, H, Tmax, DropoutSite.NONE));
         assertTrue(e.getMessage().contains("B*T*H*Tmax"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> SynthesizerMixer.Stages.forwardRandom("synth", out, att,
-                FloatSlice.of("table", H, Tmax, Tmax), v, B, T, C, H, T - 1));
+                FloatSlice.of("table", H, Tmax, Tmax), v, B, T, C, H, T - 1, DropoutSite.NONE));
         assertTrue(e.getMessage().contains("exceeds the context"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> SynthesizerMixer.Stages.backwardTable("synth", FloatSlice.of("dtable", H, T, T),
                 att, B, T, H, Tmax));

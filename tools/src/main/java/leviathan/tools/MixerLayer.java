@@ -51,7 +51,7 @@ final class MixerLayer {
             dy.set(i, (float) (rng.nextGaussian() * 0.01));
         }
         MixerContext ctx = new MixerContext(config, prefix, "mixer", B, T, params, grads, acts, dacts,
-                u, acts.slice("y"), dacts.slice("u"), dy);
+                u, acts.slice("y"), dacts.slice("u"), dy, leviathan.stages.DropoutSite.NONE);
         forward = new Graph("forward");
         mixer.forward(forward, ctx);
         backward = new Graph("backward");

@@ -35,7 +35,8 @@ public final class Attention {
                                @Write float[] preatt, int preattOff,   // (B, H, T, T)
                                @Write float[] att, int attOff,         // (B, H, T, T)
                                @Read float[] qkv, int qkvOff,         // (B, T, 3C)
-                               int T, int C, int H, @Index int index) {
+                               @Read float[] dropout, int dropoutOff,   // (Dropout.SIZE): rate and step
+                               int T, int C, int H, int dropoutKey, @Index int index) {
         int b = batchOf(index, H, T);
         int h = headOf(index, H, T);
         int t = timeOf(index, T);
@@ -56,7 +57,8 @@ public final class Attention {
         }
         Softmax.causalRow(att, attOff + row, preatt, preattOff + row, max, t);
         WeightedSum.forwardRow(out, outOff + (b * T + t) * C + h * D,
-                att, attOff + row, qkv, qkvOff + b * T * 3 * C + 2 * C + h * D, 3 * C, D, t);
+                att, attOff + row, qkv, qkvOff + b * T * 3 * C + 2 * C + h * D, 3 * C, D, t,
+                dropoutKey, Dropout.step(dropout, dropoutOff), row, Dropout.rate(dropout, dropoutOff));
     }
 
     /**
@@ -69,7 +71,8 @@ public final class Attention {
                                      @Read float[] dout, int doutOff,       // (B, T, C)
                                      @Read float[] qkv, int qkvOff,         // (B, T, 3C)
                                      @Read float[] att, int attOff,         // (B, H, T, T)
-                                     int T, int C, int H, @Index int index) {
+                                     @Read float[] dropout, int dropoutOff,   // (Dropout.SIZE): rate and step
+                                     int T, int C, int H, int dropoutKey, @Index int index) {
         int b = batchOf(index, H, T);
         int h = headOf(index, H, T);
         int t = timeOf(index, T);
@@ -77,7 +80,8 @@ public final class Attention {
         float scale = 1.0f / (float) Math.sqrt(D);
         int row = ((b * H + h) * T + t) * T;
         WeightedSum.backwardWeights(dpreatt, dpreOff + row, dout, doutOff + (b * T + t) * C + h * D,
-                qkv, qkvOff + b * T * 3 * C + 2 * C + h * D, 3 * C, D, t);
+                qkv, qkvOff + b * T * 3 * C + 2 * C + h * D, 3 * C, D, t,
+                dropoutKey, Dropout.step(dropout, dropoutOff), row, Dropout.rate(dropout, dropoutOff));
         Softmax.causalRowBackwardInPlace(dpreatt, dpreOff + row, att, attOff + row, t);
         int dq = dqkvOff + (b * T + t) * 3 * C + h * D;
         for (int d = 0; d < D; d++) {
@@ -90,7 +94,7 @@ public final class Attention {
     }
 
     /**
-     * For one key/value row j: dk[j] += Σ_{t≥j} dpreatt[t,j]·q[t]/√D and dv[j] += Σ_{t≥j} att[t,j]·dout[t].
+     * For one key/value row j: dk[j] += Σ_{t≥j} dpreatt[t,j]·q[t]/√D and dv[j] += Σ_{t≥j} drop(att[t,j])·dout[t].
      * The index is ((b·H)+h)·T + j.
      */
     @Kernel("attention_backward_key_value")
@@ -99,13 +103,16 @@ public final class Attention {
                                         @Read float[] dout, int doutOff,       // (B, T, C)
                                         @Read float[] qkv, int qkvOff,         // (B, T, 3C)
                                         @Read float[] att, int attOff,         // (B, H, T, T)
-                                        int T, int C, int H, @Index int index) {
+                                        @Read float[] dropout, int dropoutOff,   // (Dropout.SIZE): rate and step
+                                        int T, int C, int H, int dropoutKey, @Index int index) {
         int b = batchOf(index, H, T);
         int h = headOf(index, H, T);
         int j = timeOf(index, T);
         int D = C / H;
         float scale = 1.0f / (float) Math.sqrt(D);
         int head = (b * H + h) * T * T;
+        int dropStep = Dropout.step(dropout, dropoutOff);
+        float dropRate = Dropout.rate(dropout, dropoutOff);
         int dk = dqkvOff + (b * T + j) * 3 * C + C + h * D;
         int dv = dk + C;
         for (int d = 0; d < D; d++) {
@@ -113,7 +120,7 @@ public final class Attention {
             float accV = 0f;
             for (int t = j; t < T; t++) {
                 accK += dpreatt[dpreOff + head + t * T + j] * qkv[qkvOff + (b * T + t) * 3 * C + h * D + d];
-                accV += att[attOff + head + t * T + j] * dout[doutOff + (b * T + t) * C + h * D + d];
+                accV += att[attOff + head + t * T + j] * Dropout.keepScale(dropoutKey, dropStep, head + t * T + j, dropRate) * dout[doutOff + (b * T + t) * C + h * D + d];
             }
             dqkv[dk + d] += accK * scale;
             dqkv[dv + d] += accV;

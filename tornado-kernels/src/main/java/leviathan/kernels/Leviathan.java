@@ -78,7 +78,8 @@ public final class Leviathan {
                                      @Write float[] att, int attOff,       // (B, H, T, T)
                                      @Read float[] preatt, int preOff,    // (B, H, T, T)
                                      @Read float[] qkv, int qkvOff,       // (B, T, 3C)
-                                     int T, int C, int H, @Index int index) {
+                                     @Read float[] dropout, int dropoutOff,   // (Dropout.SIZE): rate and step
+                                     int T, int C, int H, int dropoutKey, @Index int index) {
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int i = Attention.timeOf(index, T);
@@ -90,7 +91,8 @@ public final class Leviathan {
         }
         Softmax.causalRow(att, attOff + row, preatt, preOff + row, max, i);
         WeightedSum.forwardRow(out, outOff + (b * T + i) * C + h * D,
-                att, attOff + row, qkv, qkvOff + b * T * 3 * C + 2 * C + h * D, 3 * C, D, i);
+                att, attOff + row, qkv, qkvOff + b * T * 3 * C + 2 * C + h * D, 3 * C, D, i,
+                dropoutKey, Dropout.step(dropout, dropoutOff), row, Dropout.rate(dropout, dropoutOff));
     }
 
     /**
@@ -101,14 +103,16 @@ public final class Leviathan {
                                       @Read float[] dout, int doutOff,      // (B, T, C)
                                       @Read float[] qkv, int qkvOff,        // (B, T, 3C)
                                       @Read float[] att, int attOff,        // (B, H, T, T)
-                                      int T, int C, int H, @Index int index) {
+                                      @Read float[] dropout, int dropoutOff,   // (Dropout.SIZE): rate and step
+                                      int T, int C, int H, int dropoutKey, @Index int index) {
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int i = Attention.timeOf(index, T);
         int D = C / H;
         int row = index * T;
         WeightedSum.backwardWeights(dpreatt, dpreOff + row, dout, doutOff + (b * T + i) * C + h * D,
-                qkv, qkvOff + b * T * 3 * C + 2 * C + h * D, 3 * C, D, i);
+                qkv, qkvOff + b * T * 3 * C + 2 * C + h * D, 3 * C, D, i,
+                dropoutKey, Dropout.step(dropout, dropoutOff), row, Dropout.rate(dropout, dropoutOff));
         Softmax.causalRowBackwardInPlace(dpreatt, dpreOff + row, att, attOff + row, i);
     }
 

@@ -103,8 +103,9 @@ public final class LeviathanNotebook {
         }
         // The row helpers take the last live column: T − 1 makes them the unmasked softmax and sum.
         Softmax.causalRow(att, attOff + row, preatt, preattOff + row, max, T - 1);
+        // No dropout on these probabilities: the notebook's attention dropout is never applied (its call omits it).
         WeightedSum.forwardRow(out, outOff + (b * T + t) * C + h * D,
-                att, attOff + row, cqkv, cqkvOff + b * T * 3 * C + 2 * C + h * D, 3 * C, D, T - 1);
+                att, attOff + row, cqkv, cqkvOff + b * T * 3 * C + 2 * C + h * D, 3 * C, D, T - 1, 0, 0, 0, 0f);
     }
 
     /**
@@ -123,7 +124,7 @@ public final class LeviathanNotebook {
         int D = C / H;
         int row = ((b * H + h) * T + t) * T;
         WeightedSum.backwardWeights(dpreatt, dpreOff + row, dout, doutOff + (b * T + t) * C + h * D,
-                cqkv, cqkvOff + b * T * 3 * C + 2 * C + h * D, 3 * C, D, T - 1);
+                cqkv, cqkvOff + b * T * 3 * C + 2 * C + h * D, 3 * C, D, T - 1, 0, 0, 0, 0f);
         Softmax.causalRowBackwardInPlace(dpreatt, dpreOff + row, att, attOff + row, T - 1);
     }
 

@@ -28,6 +28,11 @@ import leviathan.kernels.annotation.Write;
  * Keys are visited in ascending position, so with W ≥ T, d = 1, G = 0 every sum runs in the
  * same order as {@link Attention} and the results are bit-identical.
  *
+ * <p>The band is one int buffer, {@code band = [W, G, d_0, …, d_{H−1}]} (window, global tokens, one
+ * dilation per head): TornadoVM takes at most 15 task arguments, and the scalars would not fit
+ * beside the dropout buffer otherwise. The probabilities are dropped out as {@link Dropout} says,
+ * with the banded element indices as mask indices.
+ *
  * <p>Parallel index: one (b, h, t) row, flattened as {@code ((b·H)+h)·T + t} (see
  * {@link Attention#batchOf}); the query-row bodies own a score row and dq of that row, the
  * key-row body owns dk and dv of row j and enumerates the queries that attend to it.
@@ -65,13 +70,15 @@ public final class Longformer {
                                @Write float[] preatt, int preattOff,        // (B, H, T, G+W)
                                @Write float[] att, int attOff,              // (B, H, T, G+W)
                                @Read float[] qkv, int qkvOff,              // (B, T, 3C)
-                               @Read int[] dilation, int dilationOff,      // (H)
-                               int T, int C, int H, int W, int G, @Index int index) {
+                               @Read int[] band, int bandOff,             // (2 + H): W, G, one dilation per head
+                               @Read float[] dropout, int dropoutOff,     // (Dropout.SIZE): rate and step
+                               int T, int C, int H, int dropoutKey, @Index int index) {
+        int W = band[bandOff], G = band[bandOff + 1];
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int i = Attention.timeOf(index, T);
         int D = C / H;
-        int dil = dilation[dilationOff + h];
+        int dil = band[bandOff + 2 + h];
         float scale = 1.0f / (float) Math.sqrt(D);
         int nWindow = windowCount(i, W, dil, G);
         int live = liveSlots(i, W, dil, G);
@@ -95,8 +102,10 @@ public final class Longformer {
         for (int d = 0; d < D; d++) {
             out[o + d] = 0f;
         }
+        int dropStep = Dropout.step(dropout, dropoutOff);
+        float dropRate = Dropout.rate(dropout, dropoutOff);
         for (int s = 0; s < live; s++) {
-            float p = att[attOff + row + s];
+            float p = att[attOff + row + s] * Dropout.keepScale(dropoutKey, dropStep, row + s, dropRate);
             int v = values + keyOf(s, i, nWindow, dil, G) * 3 * C;
             for (int d = 0; d < D; d++) {
                 out[o + d] += p * qkv[v + d];
@@ -115,13 +124,15 @@ public final class Longformer {
                                      @Read float[] dout, int doutOff,           // (B, T, C)
                                      @Read float[] qkv, int qkvOff,             // (B, T, 3C)
                                      @Read float[] att, int attOff,             // (B, H, T, G+W)
-                                     @Read int[] dilation, int dilationOff,     // (H)
-                                     int T, int C, int H, int W, int G, @Index int index) {
+                                     @Read int[] band, int bandOff,             // (2 + H): W, G, one dilation per head
+                                     @Read float[] dropout, int dropoutOff,     // (Dropout.SIZE): rate and step
+                                     int T, int C, int H, int dropoutKey, @Index int index) {
+        int W = band[bandOff], G = band[bandOff + 1];
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int i = Attention.timeOf(index, T);
         int D = C / H;
-        int dil = dilation[dilationOff + h];
+        int dil = band[bandOff + 2 + h];
         float scale = 1.0f / (float) Math.sqrt(D);
         int nWindow = windowCount(i, W, dil, G);
         int live = liveSlots(i, W, dil, G);
@@ -129,13 +140,15 @@ public final class Longformer {
         int keys = qkvOff + b * T * 3 * C + C + h * D;
         int values = keys + C;
         int dy = doutOff + (b * T + i) * C + h * D;
+        int dropStep = Dropout.step(dropout, dropoutOff);
+        float dropRate = Dropout.rate(dropout, dropoutOff);
         for (int s = 0; s < live; s++) {
             int v = values + keyOf(s, i, nWindow, dil, G) * 3 * C;
             float acc = 0f;
             for (int d = 0; d < D; d++) {
                 acc += dout[dy + d] * qkv[v + d];
             }
-            dpreatt[dpreOff + row + s] = acc;
+            dpreatt[dpreOff + row + s] = acc * Dropout.keepScale(dropoutKey, dropStep, row + s, dropRate);
         }
         Softmax.causalRowBackwardInPlace(dpreatt, dpreOff + row, att, attOff + row, live - 1);
         int dq = dqkvOff + (b * T + i) * 3 * C + h * D;
@@ -160,19 +173,23 @@ public final class Longformer {
                                         @Read float[] dout, int doutOff,           // (B, T, C)
                                         @Read float[] qkv, int qkvOff,             // (B, T, 3C)
                                         @Read float[] att, int attOff,             // (B, H, T, G+W)
-                                        @Read int[] dilation, int dilationOff,     // (H)
-                                        int T, int C, int H, int W, int G, @Index int index) {
+                                        @Read int[] band, int bandOff,             // (2 + H): W, G, one dilation per head
+                                        @Read float[] dropout, int dropoutOff,     // (Dropout.SIZE): rate and step
+                                        int T, int C, int H, int dropoutKey, @Index int index) {
+        int W = band[bandOff], G = band[bandOff + 1];
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int j = Attention.timeOf(index, T);
         int D = C / H;
-        int dil = dilation[dilationOff + h];
+        int dil = band[bandOff + 2 + h];
         float scale = 1.0f / (float) Math.sqrt(D);
         int L = G + W;
         int head = (b * H + h) * T;
         int dk = dqkvOff + (b * T + j) * 3 * C + C + h * D;
         int dv = dk + C;
         boolean global = j < G;
+        int dropStep = Dropout.step(dropout, dropoutOff);
+        float dropRate = Dropout.rate(dropout, dropoutOff);
         // A global key is seen by every query i ≥ j; a window key by i = j + d·t for t < W, i < T.
         int queries = global ? T - j : Math.min(W, (T - 1 - j) / dil + 1);
         for (int d = 0; d < D; d++) {
@@ -183,7 +200,7 @@ public final class Longformer {
                 int slot = global ? j : G + windowCount(i, W, dil, G) - 1 - t;
                 int at = (head + i) * L + slot;
                 accK += dpreatt[dpreOff + at] * qkv[qkvOff + (b * T + i) * 3 * C + h * D + d];
-                accV += att[attOff + at] * dout[doutOff + (b * T + i) * C + h * D + d];
+                accV += att[attOff + at] * Dropout.keepScale(dropoutKey, dropStep, at, dropRate) * dout[doutOff + (b * T + i) * C + h * D + d];
             }
             dqkv[dk + d] += accK * scale;
             dqkv[dv + d] += accV;

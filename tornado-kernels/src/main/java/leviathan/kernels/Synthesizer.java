@@ -50,7 +50,8 @@ public final class Synthesizer {
                                @Write float[] att, int attOff,         // (B, H, T, T)
                                @Read float[] logits, int logitsOff,   // dense (B, T, H·Tmax) or random (H, Tmax, Tmax)
                                @Read float[] v, int vOff,             // (B, T, C)
-                               int T, int C, int H, int strideB, int strideH, int strideT, @Index int index) {
+                               @Read float[] dropout, int dropoutOff,   // (Dropout.SIZE): rate and step
+                               int T, int C, int H, int strideB, int strideH, int strideT, int dropoutKey, @Index int index) {
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int i = Attention.timeOf(index, T);
@@ -62,7 +63,8 @@ public final class Synthesizer {
             max = Math.max(max, logits[logitRow + j]);
         }
         Softmax.causalRow(att, row, logits, logitRow, max, i);
-        WeightedSum.forwardRow(out, outOff + (b * T + i) * C + h * D, att, row, v, vOff + b * T * C + h * D, C, D, i);
+        WeightedSum.forwardRow(out, outOff + (b * T + i) * C + h * D, att, row, v, vOff + b * T * C + h * D, C, D, i,
+                dropoutKey, Dropout.step(dropout, dropoutOff), row - attOff, Dropout.rate(dropout, dropoutOff));
     }
 
     /**
@@ -75,15 +77,17 @@ public final class Synthesizer {
                                       @Read float[] dout, int doutOff,         // (B, T, C)
                                       @Read float[] v, int vOff,               // (B, T, C)
                                       @Read float[] att, int attOff,           // (B, H, T, T)
+                                      @Read float[] dropout, int dropoutOff,   // (Dropout.SIZE): rate and step
                                       int T, int C, int H, int strideB, int strideH, int strideT, int rowLength,
-                                      @Index int index) {
+                                      int dropoutKey, @Index int index) {
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int i = Attention.timeOf(index, T);
         int D = C / H;
         int logitRow = dlogitsOff + b * strideB + h * strideH + i * strideT;
         WeightedSum.backwardWeights(dlogits, logitRow, dout, doutOff + (b * T + i) * C + h * D,
-                v, vOff + b * T * C + h * D, C, D, i);
+                v, vOff + b * T * C + h * D, C, D, i,
+                dropoutKey, Dropout.step(dropout, dropoutOff), ((b * H + h) * T + i) * T, Dropout.rate(dropout, dropoutOff));
         Softmax.causalRowBackwardInPlace(dlogits, logitRow, att, attOff + ((b * H + h) * T + i) * T, i);
         for (int j = i + 1; j < rowLength; j++) {
             dlogits[logitRow + j] = 0f;
@@ -95,17 +99,21 @@ public final class Synthesizer {
     public static void backwardValues(@ReadWrite float[] dv, int dvOff,       // (B, T, C)
                                       @Read float[] dout, int doutOff,   // (B, T, C)
                                       @Read float[] att, int attOff,     // (B, H, T, T)
-                                      int T, int C, int H, @Index int index) {
+                                      @Read float[] dropout, int dropoutOff,   // (Dropout.SIZE): rate and step
+                                      int T, int C, int H, int dropoutKey, @Index int index) {
         int b = Attention.batchOf(index, H, T);
         int h = Attention.headOf(index, H, T);
         int j = Attention.timeOf(index, T);
         int D = C / H;
         int head = attOff + (b * H + h) * T * T;
         int dvRow = dvOff + (b * T + j) * C + h * D;
+        int dropStep = Dropout.step(dropout, dropoutOff);
+        float dropRate = Dropout.rate(dropout, dropoutOff);
+        int mask = (b * H + h) * T * T;
         for (int d = 0; d < D; d++) {
             float acc = 0f;
             for (int i = j; i < T; i++) {
-                acc += att[head + i * T + j] * dout[doutOff + (b * T + i) * C + h * D + d];
+                acc += att[head + i * T + j] * Dropout.keepScale(dropoutKey, dropStep, mask + i * T + j, dropRate) * dout[doutOff + (b * T + i) * C + h * D + d];
             }
             dv[dvRow + d] += acc;
         }

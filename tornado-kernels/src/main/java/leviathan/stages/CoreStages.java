@@ -10,6 +10,7 @@ import leviathan.graph.StageChecks;
 import leviathan.kernels.AdamWKernels;
 import leviathan.kernels.AttentionKernels;
 import leviathan.kernels.CrossEntropyKernels;
+import leviathan.kernels.DropoutKernels;
 import leviathan.kernels.EncoderKernels;
 import leviathan.kernels.FillKernels;
 import leviathan.kernels.GeluKernels;
@@ -250,6 +251,11 @@ public final class CoreStages {
     /** Causal softmax attention: out (B,T,C), preatt/att (B,H,T,T), qkv (B,T,3C). */
     public static Stage attentionForward(String name, FloatSlice out, FloatSlice preatt, FloatSlice att, FloatSlice qkv,
                                          int B, int T, int C, int H) {
+        return attentionForward(name, out, preatt, att, qkv, B, T, C, H, DropoutSite.NONE);
+    }
+
+    public static Stage attentionForward(String name, FloatSlice out, FloatSlice preatt, FloatSlice att, FloatSlice qkv,
+                                         int B, int T, int C, int H, DropoutSite drop) {
         StageChecks.heads(name, C, H);
         expect(name, out, (long) B * T * C, "B*T*C");
         expect(name, preatt, (long) B * H * T * T, "B*H*T*T");
@@ -257,11 +263,16 @@ public final class CoreStages {
         expect(name, qkv, (long) B * T * 3 * C, "B*T*3C");
         double pairs = (double) B * H * T * (T + 1) / 2;
         return AttentionKernels.forward(name, new int[] {B * H * T}, pairs * (4.0 * C / H + 5),
-                ((double) B * T * 4 * C + 2 * pairs) * F, out, preatt, att, qkv, T, C, H);
+                ((double) B * T * 4 * C + 2 * pairs) * F, out, preatt, att, qkv, drop.scalars(), T, C, H, drop.key());
     }
 
     public static Stage attentionBackwardQuery(String name, FloatSlice dqkv, FloatSlice dpreatt, FloatSlice dout,
                                                FloatSlice qkv, FloatSlice att, int B, int T, int C, int H) {
+        return attentionBackwardQuery(name, dqkv, dpreatt, dout, qkv, att, B, T, C, H, DropoutSite.NONE);
+    }
+
+    public static Stage attentionBackwardQuery(String name, FloatSlice dqkv, FloatSlice dpreatt, FloatSlice dout,
+                                               FloatSlice qkv, FloatSlice att, int B, int T, int C, int H, DropoutSite drop) {
         StageChecks.heads(name, C, H);
         expect(name, dqkv, (long) B * T * 3 * C, "B*T*3C");
         expect(name, dpreatt, (long) B * H * T * T, "B*H*T*T");
@@ -270,11 +281,16 @@ public final class CoreStages {
         expect(name, att, (long) B * H * T * T, "B*H*T*T");
         double pairs = (double) B * H * T * (T + 1) / 2;
         return AttentionKernels.backwardQuery(name, new int[] {B * H * T}, pairs * (4.0 * C / H + 4),
-                ((double) B * T * 4 * C + 3 * pairs) * F, dqkv, dpreatt, dout, qkv, att, T, C, H);
+                ((double) B * T * 4 * C + 3 * pairs) * F, dqkv, dpreatt, dout, qkv, att, drop.scalars(), T, C, H, drop.key());
     }
 
     public static Stage attentionBackwardKeyValue(String name, FloatSlice dqkv, FloatSlice dpreatt, FloatSlice dout,
                                                   FloatSlice qkv, FloatSlice att, int B, int T, int C, int H) {
+        return attentionBackwardKeyValue(name, dqkv, dpreatt, dout, qkv, att, B, T, C, H, DropoutSite.NONE);
+    }
+
+    public static Stage attentionBackwardKeyValue(String name, FloatSlice dqkv, FloatSlice dpreatt, FloatSlice dout,
+                                                  FloatSlice qkv, FloatSlice att, int B, int T, int C, int H, DropoutSite drop) {
         StageChecks.heads(name, C, H);
         expect(name, dqkv, (long) B * T * 3 * C, "B*T*3C");
         expect(name, dpreatt, (long) B * H * T * T, "B*H*T*T");
@@ -283,7 +299,19 @@ public final class CoreStages {
         expect(name, att, (long) B * H * T * T, "B*H*T*T");
         double pairs = (double) B * H * T * (T + 1) / 2;
         return AttentionKernels.backwardKeyValue(name, new int[] {B * H * T}, pairs * 4.0 * C / H,
-                ((double) B * T * 4 * C + 2 * pairs) * F, dqkv, dpreatt, dout, qkv, att, T, C, H);
+                ((double) B * T * 4 * C + 2 * pairs) * F, dqkv, dpreatt, dout, qkv, att, drop.scalars(), T, C, H, drop.key());
+    }
+
+    /** x (N) ·= the dropout mask of its site, in place (the embedding sum, a residual branch's output). */
+    public static Stage dropoutForward(String name, FloatSlice x, int N, DropoutSite drop) {
+        expect(name, x, N, "N");
+        return DropoutKernels.forward(name, new int[] {N}, 4.0 * N, 2.0 * N * F, x, drop.scalars(), drop.key());
+    }
+
+    /** dx (N) ·= the same mask, in place. */
+    public static Stage dropoutBackward(String name, FloatSlice dx, int N, DropoutSite drop) {
+        expect(name, dx, N, "N");
+        return DropoutKernels.backward(name, new int[] {N}, 4.0 * N, 2.0 * N * F, dx, drop.scalars(), drop.key());
     }
 
     /** AdamW over one group of the parameter block; params, grads, m and v share one layout. */

@@ -25,9 +25,10 @@ public final class Evaluator {
         return new Evaluator(ws, backend, backend.compile(ws.logitsGraph), backend.compile(ws.lossGraph));
     }
 
-    /** Mean loss of the batch currently in the workspace's tokens and targets. */
+    /** Mean loss of the batch currently in the workspace's tokens and targets; never with dropout. */
     public float currentBatchLoss() {
-        backend.syncToDevice(ws.tokens.array, ws.targets.array);
+        ws.setDropout(0f, 0); // a training workspace's graphs drop out at the rate its scalars hold: evaluation holds 0
+        backend.syncToDevice(ws.tokens.array, ws.targets.array, ws.dropoutScalars.array);
         logits.run();
         loss.run();
         backend.syncToHost(ws.loss.array);
@@ -65,7 +66,8 @@ public final class Evaluator {
                 System.arraycopy(data, w * (T + 1), ws.tokens.array, ws.tokens.offset + b * T, T);
                 System.arraycopy(data, w * (T + 1) + 1, ws.targets.array, ws.targets.offset + b * T, T);
             }
-            backend.syncToDevice(ws.tokens.array, ws.targets.array);
+            ws.setDropout(0f, 0);
+            backend.syncToDevice(ws.tokens.array, ws.targets.array, ws.dropoutScalars.array);
             logits.run();
             loss.run();
             backend.syncToHost(ws.acts.array());

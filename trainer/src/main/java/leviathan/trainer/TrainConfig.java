@@ -23,16 +23,18 @@ public final class TrainConfig {
     public int sampleChars = 200;
     /** Committed checkpoint sets kept (the best by validation loss is kept too). */
     public int keepLast = 2;
+    /** Dropout rate on the embedding sum, the mixer's probabilities and each residual branch (nanoGPT's places); 0 = none. */
+    public float dropout = 0f;
 
     public static final String KEYS = "batch, steps, lr, min_lr, warmup, weight_decay, beta1, beta2, eps, grad_clip, "
-            + "eval_interval, eval_iters, log_interval, checkpoint_interval, keep_last, seed, sample_chars";
+            + "eval_interval, eval_iters, log_interval, checkpoint_interval, keep_last, seed, sample_chars, dropout";
 
     public TrainConfig copy() {
         TrainConfig c = new TrainConfig();
         c.batchSize = batchSize; c.steps = steps; c.learningRate = learningRate; c.minLearningRate = minLearningRate;
         c.warmupSteps = warmupSteps; c.weightDecay = weightDecay; c.beta1 = beta1; c.beta2 = beta2; c.eps = eps;
         c.gradClip = gradClip; c.evalInterval = evalInterval; c.evalIters = evalIters; c.logInterval = logInterval;
-        c.checkpointInterval = checkpointInterval; c.seed = seed; c.sampleChars = sampleChars; c.keepLast = keepLast;
+        c.checkpointInterval = checkpointInterval; c.seed = seed; c.sampleChars = sampleChars; c.keepLast = keepLast; c.dropout = dropout;
         return c;
     }
 
@@ -59,6 +61,7 @@ public final class TrainConfig {
             case "seed": seed = parseLong(key, value); break;
             case "sample_chars": sampleChars = nonNegativeInt(key, value); break;
             case "keep_last": keepLast = positiveInt(key, value); break;
+            case "dropout": dropout = unit(key, value); break;
             default: throw new IllegalArgumentException("unknown training option '" + key + "' (known: " + KEYS + ")");
         }
         return this;
@@ -83,6 +86,7 @@ public final class TrainConfig {
         m.put("seed", seed);
         m.put("sample_chars", sampleChars);
         m.put("keep_last", keepLast);
+        m.put("dropout", dropout);
         return m;
     }
 

@@ -9,8 +9,9 @@ import leviathan.model.Workspace;
 
 /**
  * One optimisation step of a model, the only place the step's sequence is written: sample a batch,
- * the mixer's {@code beforeStep} hook, tokens to the device, forward logits, loss, backward, the
- * step scalars from the learning-rate schedule, AdamW update, loss back to the host. It owns the
+ * the mixer's {@code beforeStep} hook, the step scalars from the learning-rate schedule and the
+ * dropout rate and step, all to the device with the tokens, then forward logits, loss, backward,
+ * AdamW update, and the loss back to the host. It owns the
  * compiled graphs of the training workspace. The trainer runs it on its dataset's windows; the
  * benchmarks run it on {@link #syntheticWindows synthetic windows}, so that they time what training runs.
  */
@@ -56,7 +57,9 @@ public final class TrainingStep {
         this.cfg = cfg;
         this.backend = backend;
         this.batches = batches;
-        this.ws = model.workspace(cfg.batchSize, model.config.contextLength, true);
+        // With dropout the graphs carry its stages; without, they are the plain graphs (and the same bits as always).
+        this.ws = cfg.dropout > 0 ? model.trainingWorkspace(cfg.batchSize, model.config.contextLength, cfg.seed)
+                : model.workspace(cfg.batchSize, model.config.contextLength, true);
         this.logits = backend.compile(ws.logitsGraph);
         this.loss = backend.compile(ws.lossGraph);
         this.backward = backend.compile(ws.backwardGraph);
@@ -82,12 +85,13 @@ public final class TrainingStep {
     public float run(int step) {
         batches.fill(ws.B, ws.T, ws.tokens, ws.targets);
         model.mixer.beforeStep(step, mixerState);
-        backend.syncToDevice(ws.tokens.array, ws.targets.array);
+        ws.setDropout(cfg.dropout, step);
+        model.setStepScalars(step + 1, cfg.learningRateAt(step), cfg.beta1, cfg.beta2, cfg.eps);
+        // Everything the host sets for this step goes in before the forward pass, so a device backend runs the step as one plan.
+        backend.syncToDevice(ws.tokens.array, ws.targets.array, ws.dropoutScalars.array, model.stepScalars.array);
         logits.run();
         loss.run();
         backward.run();
-        model.setStepScalars(step + 1, cfg.learningRateAt(step), cfg.beta1, cfg.beta2, cfg.eps);
-        backend.syncToDevice(model.stepScalars.array);
         update.run();
         backend.syncToHost(ws.loss.array, model.stepScalars.array);
         return ws.loss.get(0);

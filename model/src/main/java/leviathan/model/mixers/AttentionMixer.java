@@ -39,14 +39,14 @@ public final class AttentionMixer extends QkvMixer {
     @Override
     protected void mix(Graph g, MixerContext x) {
         g.add(CoreStages.attentionForward(x.stage("attention"), x.act("atty"), x.act("preatt"), x.act("att"), x.act("qkv"),
-                x.B, x.T, x.C(), x.H()));
+                x.B, x.T, x.C(), x.H(), x.dropout()));
     }
 
     @Override
     protected void mixBackward(Graph g, MixerContext x) {
         g.add(CoreStages.attentionBackwardQuery(x.stage("attention.backward_query"), x.dact("qkv"), x.dact("preatt"), x.dact("atty"),
-                x.act("qkv"), x.act("att"), x.B, x.T, x.C(), x.H()));
+                x.act("qkv"), x.act("att"), x.B, x.T, x.C(), x.H(), x.dropout()));
         g.add(CoreStages.attentionBackwardKeyValue(x.stage("attention.backward_key_value"), x.dact("qkv"), x.dact("preatt"),
-                x.dact("atty"), x.act("qkv"), x.act("att"), x.B, x.T, x.C(), x.H()));
+                x.dact("atty"), x.act("qkv"), x.act("att"), x.B, x.T, x.C(), x.H(), x.dropout()));
     }
 }

@@ -15,6 +15,7 @@ import leviathan.model.MixerOptions;
 import leviathan.model.ModelConfig;
 import leviathan.model.ParamSpec;
 import leviathan.stages.CoreStages;
+import leviathan.stages.DropoutSite;
 
 /**
  * Leviathan, causal (SPEC 2.2): attention whose score is a correlation over L sequence lags,
@@ -84,7 +85,7 @@ public final class LeviathanMixer extends QkvMixer {
         int B = x.B, T = x.T, C = x.C(), H = x.H();
         g.add(Stages.baseScores(x.stage("base_scores"), x.act("base"), x.act("qkv"), B, T, C, H));
         g.add(Stages.lagCorrelate(x.stage("lag_correlate"), x.act("preatt"), x.act("base"), x.param("lag_weight"), B, T, H, lags));
-        g.add(Stages.softmaxValues(x.stage("softmax_values"), x.act("atty"), x.act("att"), x.act("preatt"), x.act("qkv"), B, T, C, H));
+        g.add(Stages.softmaxValues(x.stage("softmax_values"), x.act("atty"), x.act("att"), x.act("preatt"), x.act("qkv"), B, T, C, H, x.dropout()));
     }
 
     @Override
@@ -92,14 +93,14 @@ public final class LeviathanMixer extends QkvMixer {
         int B = x.B, T = x.T, C = x.C(), H = x.H();
         // dS (in dpreatt), then dA (in dbase) and dg from it; dq from dA; dk, dv by attention's own key/value stage.
         g.add(Stages.scoresBackward(x.stage("scores.backward"), x.dact("preatt"), x.dact("atty"), x.act("qkv"), x.act("att"),
-                B, T, C, H));
+                B, T, C, H, x.dropout()));
         g.add(Stages.lagCorrelateBackward(x.stage("lag_correlate.backward"), x.dact("base"), x.dact("preatt"),
                 x.param("lag_weight"), B, T, H, lags));
         g.add(Stages.lagWeightBackward(x.stage("lag_weight.backward"), x.grad("lag_weight"), x.dact("preatt"), x.act("base"),
                 B, T, H, lags));
         g.add(Stages.queryBackward(x.stage("query.backward"), x.dact("qkv"), x.dact("base"), x.act("qkv"), B, T, C, H));
         g.add(CoreStages.attentionBackwardKeyValue(x.stage("key_value.backward"), x.dact("qkv"), x.dact("base"), x.dact("atty"),
-                x.act("qkv"), x.act("att"), B, T, C, H));
+                x.act("qkv"), x.act("att"), B, T, C, H, x.dropout()));
     }
 
     /**
@@ -169,7 +170,7 @@ public final class LeviathanMixer extends QkvMixer {
 
         /** att (B,H,T,T) = softmax of preatt rows; out (B,T,C) = att·V from qkv (B,T,3C). */
         public static Stage softmaxValues(String name, FloatSlice out, FloatSlice att, FloatSlice preatt, FloatSlice qkv,
-                                          int B, int T, int C, int H) {
+                                          int B, int T, int C, int H, DropoutSite drop) {
             checkHeads(name, B, T, C, H);
             StageChecks.expect(name, out, (long) B * T * C, "B*T*C");
             StageChecks.expect(name, att, (long) B * H * T * T, "B*H*T*T");
@@ -177,12 +178,12 @@ public final class LeviathanMixer extends QkvMixer {
             StageChecks.expect(name, qkv, (long) B * T * 3 * C, "B*T*3C");
             double p = pairs(B, H, T);
             return LeviathanKernels.softmaxValues(name, new int[] {B * H * T}, p * (5.0 + 2.0 * C / H),
-                    ((double) B * T * 2 * C + 2 * p) * F, out, att, preatt, qkv, T, C, H);
+                    ((double) B * T * 2 * C + 2 * p) * F, out, att, preatt, qkv, drop.scalars(), T, C, H, drop.key());
         }
 
         /** dpreatt (B,H,T,T) = softmax backward of dout (B,T,C)·Vᵀ; writes dpreatt. */
         public static Stage scoresBackward(String name, FloatSlice dpreatt, FloatSlice dout, FloatSlice qkv, FloatSlice att,
-                                           int B, int T, int C, int H) {
+                                           int B, int T, int C, int H, DropoutSite drop) {
             checkHeads(name, B, T, C, H);
             StageChecks.expect(name, dpreatt, (long) B * H * T * T, "B*H*T*T");
             StageChecks.expect(name, dout, (long) B * T * C, "B*T*C");
@@ -190,7 +191,7 @@ public final class LeviathanMixer extends QkvMixer {
             StageChecks.expect(name, att, (long) B * H * T * T, "B*H*T*T");
             double p = pairs(B, H, T);
             return LeviathanKernels.scoresBackward(name, new int[] {B * H * T}, p * (4.0 + 2.0 * C / H),
-                    ((double) B * T * 2 * C + 3 * p) * F, dpreatt, dout, qkv, att, T, C, H);
+                    ((double) B * T * 2 * C + 3 * p) * F, dpreatt, dout, qkv, att, drop.scalars(), T, C, H, drop.key());
         }
 
         /** dbase (B,H,T,T) = adjoint lag correlation of dpreatt (B,H,T,T) with lag (H,L); writes dbase. */

@@ -79,7 +79,7 @@ public final class LeviathanSameMixer extends QkvMixer {
             return;
         }
         g.add(Stages.correlate(x.stage("correlate"), x.act("cqkv"), x.act("qkv"), B, T, C, H));
-        g.add(CoreStages.attentionForward(x.stage("attention"), x.act("atty"), x.act("preatt"), x.act("att"), x.act("cqkv"), B, T, C, H));
+        g.add(CoreStages.attentionForward(x.stage("attention"), x.act("atty"), x.act("preatt"), x.act("att"), x.act("cqkv"), B, T, C, H, x.dropout()));
     }
 
     @Override
@@ -95,9 +95,9 @@ public final class LeviathanSameMixer extends QkvMixer {
         }
         // Attention backward over cqkv gives dcqkv = [dCmat | dK through Kᵀ | dV] ...
         g.add(CoreStages.attentionBackwardQuery(x.stage("attention.backward_query"), x.dact("cqkv"), x.dact("preatt"), x.dact("atty"),
-                x.act("cqkv"), x.act("att"), B, T, C, H));
+                x.act("cqkv"), x.act("att"), B, T, C, H, x.dropout()));
         g.add(CoreStages.attentionBackwardKeyValue(x.stage("attention.backward_key_value"), x.dact("cqkv"), x.dact("preatt"), x.dact("atty"),
-                x.act("cqkv"), x.act("att"), B, T, C, H));
+                x.act("cqkv"), x.act("att"), B, T, C, H, x.dropout()));
         // ... which the correlation's backward turns into dQ, dK (both paths) and dV.
         g.add(Stages.correlateBackward(x.stage("correlate.backward"), x.dact("qkv"), x.dact("cqkv"), x.act("qkv"), B, T, C, H));
     }

@@ -13,6 +13,7 @@ import leviathan.kernels.LongformerKernels;
 import leviathan.model.MixerContext;
 import leviathan.model.MixerOptions;
 import leviathan.model.ModelConfig;
+import leviathan.stages.DropoutSite;
 
 /**
  * Longformer attention (SPEC 2.4): causal sliding window of {@code window} keys per query with a
@@ -34,8 +35,9 @@ public final class LongformerMixer extends QkvMixer {
 
     private final int window;
     private final int globals;
-    /** One dilation per head, the kernels' (H) int buffer; fixed by the config. */
-    private final IntSlice dilation;
+    /** The kernels' band buffer, [W, G, one dilation per head]; fixed by the config. */
+    private final IntSlice band;
+    private final int[] dilation;
 
     public LongformerMixer(ModelConfig config) {
         super(config);
@@ -44,7 +46,8 @@ public final class LongformerMixer extends QkvMixer {
         this.window = options.integer("window", Math.min(DEFAULT_WINDOW, Tmax), 1, Tmax);
         this.globals = options.integer("globals", 0, 0, Tmax);
         int[] perHead = parseDilation(options.text("dilation", "1"), config.heads, Tmax);
-        this.dilation = new IntSlice("longformer.dilation", perHead, 0, perHead.length);
+        this.dilation = perHead;
+        this.band = Stages.band(window, globals, perHead);
     }
 
     /** "d" for every head or "d0,d1,…" with one entry per head; each in [1, Tmax]. */
@@ -90,7 +93,7 @@ public final class LongformerMixer extends QkvMixer {
     }
 
     public int[] dilations() {
-        return dilation.toArray();
+        return dilation.clone();
     }
 
     @Override
@@ -104,21 +107,21 @@ public final class LongformerMixer extends QkvMixer {
     protected void mix(Graph g, MixerContext x) {
         int C = x.C();
         g.add(Stages.forward(x.stage("longformer"), x.act("atty"), x.act("preatt"), x.act("att"), x.act("qkv"),
-                dilation, x.B, x.T, C, x.H(), window, globals));
+                band, x.B, x.T, C, x.H(), x.dropout()));
     }
 
     @Override
     protected void mixBackward(Graph g, MixerContext x) {
         int C = x.C();
         g.add(Stages.backwardQuery(x.stage("longformer.backward_query"), x.dact("qkv"), x.dact("preatt"), x.dact("atty"),
-                x.act("qkv"), x.act("att"), dilation, x.B, x.T, C, x.H(), window, globals));
+                x.act("qkv"), x.act("att"), band, x.B, x.T, C, x.H(), x.dropout()));
         g.add(Stages.backwardKeyValue(x.stage("longformer.backward_key_value"), x.dact("qkv"), x.dact("preatt"),
-                x.dact("atty"), x.act("qkv"), x.act("att"), dilation, x.B, x.T, C, x.H(), window, globals));
+                x.dact("atty"), x.act("qkv"), x.act("att"), band, x.B, x.T, C, x.H(), x.dropout()));
     }
 
     @Override
     public String toString() {
-        return "longformer(window=" + window + ", dilation=" + Arrays.toString(dilation.toArray()) + ", globals=" + globals + ")";
+        return "longformer(window=" + window + ", dilation=" + Arrays.toString(dilation) + ", globals=" + globals + ")";
     }
 
     /**
@@ -131,39 +134,57 @@ public final class LongformerMixer extends QkvMixer {
 
         private static final int F = Float.BYTES;
 
-        /** out (B,T,C), preatt/att (B,H,T,G+W), qkv (B,T,3C), dilation (H). */
+        /** The band buffer the kernels read: [W, G, one dilation per head]. */
+        public static IntSlice band(int W, int G, int[] dilation) {
+            int[] b = new int[2 + dilation.length];
+            b[0] = W;
+            b[1] = G;
+            System.arraycopy(dilation, 0, b, 2, dilation.length);
+            return new IntSlice("longformer.band", b, 0, b.length);
+        }
+
+        /** out (B,T,C), preatt/att (B,H,T,G+W), qkv (B,T,3C), band (2+H). */
         public static Stage forward(String name, FloatSlice out, FloatSlice preatt, FloatSlice att, FloatSlice qkv,
-                                    IntSlice dilation, int B, int T, int C, int H, int W, int G) {
-            checkShape(name, dilation, B, T, C, H, W, G);
+                                    IntSlice band, int B, int T, int C, int H, DropoutSite drop) {
+            StageChecks.positive(name, "H", H);
+            StageChecks.expect(name, band, 2 + H, "2 + H (window, globals, one dilation per head)");
+            int W = band.get(0), G = band.get(1);
+            checkShape(name, band, B, T, C, H, W, G);
             expect(name, out, preatt, att, qkv, B, T, C, H, W, G);
-            double pairs = livePairs(dilation, B, T, H, W, G);
+            double pairs = livePairs(band, B, T, H, W, G);
             return LongformerKernels.forward(name, new int[] {B * H * T}, pairs * (4.0 * C / H + 5),
-                    ((double) B * T * 4 * C + 2 * pairs) * F, out, preatt, att, qkv, dilation, T, C, H, W, G);
+                    ((double) B * T * 4 * C + 2 * pairs) * F, out, preatt, att, qkv, band, drop.scalars(), T, C, H, drop.key());
         }
 
         /** dqkv's Q columns += ..., dpreatt (scratch) = dL/dscores; reads dout (B,T,C), qkv and att. */
         public static Stage backwardQuery(String name, FloatSlice dqkv, FloatSlice dpreatt, FloatSlice dout, FloatSlice qkv,
-                                          FloatSlice att, IntSlice dilation, int B, int T, int C, int H, int W, int G) {
-            checkShape(name, dilation, B, T, C, H, W, G);
+                                          FloatSlice att, IntSlice band, int B, int T, int C, int H, DropoutSite drop) {
+            StageChecks.positive(name, "H", H);
+            StageChecks.expect(name, band, 2 + H, "2 + H (window, globals, one dilation per head)");
+            int W = band.get(0), G = band.get(1);
+            checkShape(name, band, B, T, C, H, W, G);
             expect(name, dout, dpreatt, att, qkv, B, T, C, H, W, G);
             StageChecks.expect(name, dqkv, (long) B * T * 3 * C, "B*T*3C");
-            double pairs = livePairs(dilation, B, T, H, W, G);
+            double pairs = livePairs(band, B, T, H, W, G);
             return LongformerKernels.backwardQuery(name, new int[] {B * H * T}, pairs * (4.0 * C / H + 4),
-                    ((double) B * T * 4 * C + 3 * pairs) * F, dqkv, dpreatt, dout, qkv, att, dilation, T, C, H, W, G);
+                    ((double) B * T * 4 * C + 3 * pairs) * F, dqkv, dpreatt, dout, qkv, att, band, drop.scalars(), T, C, H, drop.key());
         }
 
         /** dqkv's K and V columns += ...; reads dpreatt from {@link #backwardQuery}, dout, qkv and att. */
         public static Stage backwardKeyValue(String name, FloatSlice dqkv, FloatSlice dpreatt, FloatSlice dout, FloatSlice qkv,
-                                             FloatSlice att, IntSlice dilation, int B, int T, int C, int H, int W, int G) {
-            checkShape(name, dilation, B, T, C, H, W, G);
+                                             FloatSlice att, IntSlice band, int B, int T, int C, int H, DropoutSite drop) {
+            StageChecks.positive(name, "H", H);
+            StageChecks.expect(name, band, 2 + H, "2 + H (window, globals, one dilation per head)");
+            int W = band.get(0), G = band.get(1);
+            checkShape(name, band, B, T, C, H, W, G);
             expect(name, dout, dpreatt, att, qkv, B, T, C, H, W, G);
             StageChecks.expect(name, dqkv, (long) B * T * 3 * C, "B*T*3C");
-            double pairs = livePairs(dilation, B, T, H, W, G);
+            double pairs = livePairs(band, B, T, H, W, G);
             return LongformerKernels.backwardKeyValue(name, new int[] {B * H * T}, pairs * 4.0 * C / H,
-                    ((double) B * T * 4 * C + 2 * pairs) * F, dqkv, dpreatt, dout, qkv, att, dilation, T, C, H, W, G);
+                    ((double) B * T * 4 * C + 2 * pairs) * F, dqkv, dpreatt, dout, qkv, att, band, drop.scalars(), T, C, H, drop.key());
         }
 
-        private static void checkShape(String name, IntSlice dilation, int B, int T, int C, int H, int W, int G) {
+        private static void checkShape(String name, IntSlice band, int B, int T, int C, int H, int W, int G) {
             StageChecks.positive(name, "B", B);
             StageChecks.positive(name, "T", T);
             StageChecks.positive(name, "H", H);
@@ -174,10 +195,9 @@ public final class LongformerMixer extends QkvMixer {
             if (G < 0) {
                 throw new IllegalArgumentException(name + ": the number of global tokens G must not be negative, got " + G);
             }
-            StageChecks.expect(name, dilation, H, "H (one dilation per head)");
             for (int h = 0; h < H; h++) {
-                if (dilation.get(h) < 1) {
-                    throw new IllegalArgumentException(name + ": dilation of head " + h + " must be at least 1, got " + dilation.get(h));
+                if (band.get(2 + h) < 1) {
+                    throw new IllegalArgumentException(name + ": dilation of head " + h + " must be at least 1, got " + band.get(2 + h));
                 }
             }
         }
@@ -193,11 +213,11 @@ public final class LongformerMixer extends QkvMixer {
         }
 
         /** Number of (query, key) pairs scored: the live slots of every row, for the profile's FLOPs. */
-        static double livePairs(IntSlice dilation, int B, int T, int H, int W, int G) {
+        static double livePairs(IntSlice band, int B, int T, int H, int W, int G) {
             double pairs = 0;
             for (int h = 0; h < H; h++) {
                 for (int i = 0; i < T; i++) {
-                    pairs += Longformer.liveSlots(i, W, dilation.get(h), G);
+                    pairs += Longformer.liveSlots(i, W, band.get(2 + h), G);
                 }
             }
             return pairs * B;

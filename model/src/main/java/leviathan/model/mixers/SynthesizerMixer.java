@@ -13,6 +13,7 @@ import leviathan.kernels.Synthesizer;
 import leviathan.kernels.SynthesizerKernels;
 import leviathan.model.Gpt;
 import leviathan.model.Layers;
+import leviathan.stages.DropoutSite;
 import leviathan.model.Mixer;
 import leviathan.model.MixerContext;
 import leviathan.model.MixerOptions;
@@ -135,10 +136,10 @@ public final class SynthesizerMixer implements Mixer {
         Layers.linearForward(g, x.stage("v"), x.act("v"), x.u(), x.param("c_v.weight"), x.param("c_v.bias"), BT, C, C);
         if (kind == Kind.DENSE) {
             g.add(Stages.forwardDense(x.stage("synthesizer"), x.act("atty"), x.act("att"), x.act("synth_logits"),
-                    x.act("v"), x.B, x.T, C, H, Tmax));
+                    x.act("v"), x.B, x.T, C, H, Tmax, x.dropout()));
         } else {
             g.add(Stages.forwardRandom(x.stage("synthesizer"), x.act("atty"), x.act("att"), x.param("synth_logits"),
-                    x.act("v"), x.B, x.T, C, H, Tmax));
+                    x.act("v"), x.B, x.T, C, H, Tmax, x.dropout()));
         }
         Layers.linearForward(g, x.stage("proj"), x.y(), x.act("atty"), x.param("c_proj.weight"), x.param("c_proj.bias"), BT, C, C);
     }
@@ -149,10 +150,10 @@ public final class SynthesizerMixer implements Mixer {
         Layers.linearBackward(g, x.stage("proj.backward"), x.dact("atty"), x.grad("c_proj.weight"), x.grad("c_proj.bias"),
                 x.dy(), x.act("atty"), x.param("c_proj.weight"), BT, C, C);
         g.add(Stages.backwardValues(x.stage("synthesizer.backward_values"), x.dact("v"), x.dact("atty"), x.act("att"),
-                x.B, x.T, C, H));
+                x.B, x.T, C, H, x.dropout()));
         if (kind == Kind.DENSE) {
             g.add(Stages.backwardLogitsDense(x.stage("synthesizer.backward_logits"), x.dact("synth_logits"), x.dact("atty"),
-                    x.act("v"), x.act("att"), x.B, x.T, C, H, Tmax));
+                    x.act("v"), x.act("att"), x.B, x.T, C, H, Tmax, x.dropout()));
             Layers.linearBackward(g, x.stage("synth_out.backward"), x.dact("synth_hidden"), x.grad("synth_out.weight"),
                     x.grad("synth_out.bias"), x.dact("synth_logits"), x.act("synth_hidden"), x.param("synth_out.weight"), BT, C, H * Tmax);
             g.add(Stages.reluBackward(x.stage("synth_relu.backward"), x.dact("synth_pre"), x.act("synth_pre"),
@@ -163,7 +164,7 @@ public final class SynthesizerMixer implements Mixer {
             // The probabilities' gradient slot is free after backward_values: it holds the per-batch-row
             // table gradient, which the next stage sums over the batch into the shared table's gradient.
             g.add(Stages.backwardScoresRandom(x.stage("synthesizer.backward_scores"), x.dact("att"), x.dact("atty"),
-                    x.act("v"), x.act("att"), x.B, x.T, C, H, Tmax));
+                    x.act("v"), x.act("att"), x.B, x.T, C, H, Tmax, x.dropout()));
             g.add(Stages.backwardTable(x.stage("synthesizer.backward_table"), x.grad("synth_logits"), x.dact("att"),
                     x.B, x.T, H, Tmax));
         }
@@ -202,65 +203,65 @@ public final class SynthesizerMixer implements Mixer {
 
         /** Dense: out (B,T,C), att (B,H,T,T), logits (B,T,H·Tmax) head-major, v (B,T,C). */
         public static Stage forwardDense(String name, FloatSlice out, FloatSlice att, FloatSlice logits, FloatSlice v,
-                                         int B, int T, int C, int H, int Tmax) {
+                                         int B, int T, int C, int H, int Tmax, DropoutSite drop) {
             checkShape(name, B, T, C, H, Tmax);
             StageChecks.expect(name, logits, (long) B * T * H * Tmax, "B*T*H*Tmax");
-            return forward(name, out, att, logits, v, B, T, C, H, T * H * Tmax, Tmax, H * Tmax);
+            return forward(name, out, att, logits, v, B, T, C, H, T * H * Tmax, Tmax, H * Tmax, drop);
         }
 
         /** Random: out (B,T,C), att (B,H,T,T), table (H,Tmax,Tmax) shared by the batch, v (B,T,C). */
         public static Stage forwardRandom(String name, FloatSlice out, FloatSlice att, FloatSlice table, FloatSlice v,
-                                          int B, int T, int C, int H, int Tmax) {
+                                          int B, int T, int C, int H, int Tmax, DropoutSite drop) {
             checkShape(name, B, T, C, H, Tmax);
             StageChecks.expect(name, table, (long) H * Tmax * Tmax, "H*Tmax*Tmax");
-            return forward(name, out, att, table, v, B, T, C, H, 0, Tmax * Tmax, Tmax);
+            return forward(name, out, att, table, v, B, T, C, H, 0, Tmax * Tmax, Tmax, drop);
         }
 
         private static Stage forward(String name, FloatSlice out, FloatSlice att, FloatSlice logits, FloatSlice v,
-                                     int B, int T, int C, int H, int strideB, int strideH, int strideT) {
+                                     int B, int T, int C, int H, int strideB, int strideH, int strideT, DropoutSite drop) {
             StageChecks.expect(name, out, (long) B * T * C, "B*T*C");
             StageChecks.expect(name, att, (long) B * H * T * T, "B*H*T*T");
             StageChecks.expect(name, v, (long) B * T * C, "B*T*C");
             double pairs = (double) B * H * T * (T + 1) / 2;
             return SynthesizerKernels.forward(name, new int[] {B * H * T}, pairs * (2.0 * C / H + 5),
-                    ((double) B * T * 2 * C + 2 * pairs) * F, out, att, logits, v, T, C, H, strideB, strideH, strideT);
+                    ((double) B * T * 2 * C + 2 * pairs) * F, out, att, logits, v, drop.scalars(), T, C, H, strideB, strideH, strideT, drop.key());
         }
 
         /** Dense: dlogits (B,T,H·Tmax) = dL/dlogits (written; columns j ≥ T are zeroed too). */
         public static Stage backwardLogitsDense(String name, FloatSlice dlogits, FloatSlice dout, FloatSlice v, FloatSlice att,
-                                                int B, int T, int C, int H, int Tmax) {
+                                                int B, int T, int C, int H, int Tmax, DropoutSite drop) {
             checkShape(name, B, T, C, H, Tmax);
             StageChecks.expect(name, dlogits, (long) B * T * H * Tmax, "B*T*H*Tmax");
-            return backwardLogits(name, dlogits, dout, v, att, B, T, C, H, T * H * Tmax, Tmax, H * Tmax, Tmax);
+            return backwardLogits(name, dlogits, dout, v, att, B, T, C, H, T * H * Tmax, Tmax, H * Tmax, Tmax, drop);
         }
 
         /** Random: dscores (B,H,T,T) = dL/dtable per batch row (a scratch summed by {@link #backwardTable}). */
         public static Stage backwardScoresRandom(String name, FloatSlice dscores, FloatSlice dout, FloatSlice v, FloatSlice att,
-                                                 int B, int T, int C, int H, int Tmax) {
+                                                 int B, int T, int C, int H, int Tmax, DropoutSite drop) {
             checkShape(name, B, T, C, H, Tmax);
             StageChecks.expect(name, dscores, (long) B * H * T * T, "B*H*T*T");
-            return backwardLogits(name, dscores, dout, v, att, B, T, C, H, H * T * T, T * T, T, T);
+            return backwardLogits(name, dscores, dout, v, att, B, T, C, H, H * T * T, T * T, T, T, drop);
         }
 
         private static Stage backwardLogits(String name, FloatSlice dlogits, FloatSlice dout, FloatSlice v, FloatSlice att,
-                                            int B, int T, int C, int H, int strideB, int strideH, int strideT, int rowLength) {
+                                            int B, int T, int C, int H, int strideB, int strideH, int strideT, int rowLength, DropoutSite drop) {
             StageChecks.expect(name, dout, (long) B * T * C, "B*T*C");
             StageChecks.expect(name, v, (long) B * T * C, "B*T*C");
             StageChecks.expect(name, att, (long) B * H * T * T, "B*H*T*T");
             double pairs = (double) B * H * T * (T + 1) / 2;
             return SynthesizerKernels.backwardLogits(name, new int[] {B * H * T}, pairs * (2.0 * C / H + 4),
-                    ((double) B * T * 2 * C + 3 * pairs) * F, dlogits, dout, v, att, T, C, H, strideB, strideH, strideT, rowLength);
+                    ((double) B * T * 2 * C + 3 * pairs) * F, dlogits, dout, v, att, drop.scalars(), T, C, H, strideB, strideH, strideT, rowLength, drop.key());
         }
 
         /** dv (B,T,C) += Pᵀ·dout per head. */
-        public static Stage backwardValues(String name, FloatSlice dv, FloatSlice dout, FloatSlice att, int B, int T, int C, int H) {
+        public static Stage backwardValues(String name, FloatSlice dv, FloatSlice dout, FloatSlice att, int B, int T, int C, int H, DropoutSite drop) {
             checkHeads(name, B, T, C, H);
             StageChecks.expect(name, dv, (long) B * T * C, "B*T*C");
             StageChecks.expect(name, dout, (long) B * T * C, "B*T*C");
             StageChecks.expect(name, att, (long) B * H * T * T, "B*H*T*T");
             double pairs = (double) B * H * T * (T + 1) / 2;
             return SynthesizerKernels.backwardValues(name, new int[] {B * H * T}, pairs * 2.0 * C / H,
-                    ((double) B * T * 2 * C + pairs) * F, dv, dout, att, T, C, H);
+                    ((double) B * T * 2 * C + pairs) * F, dv, dout, att, drop.scalars(), T, C, H, drop.key());
         }
 
         /** dtable (H,Tmax,Tmax) += Σ_b dscores (B,H,T,T), rows i < T, entries j ≤ i. */

@@ -297,7 +297,7 @@ class PerformerMixerTest {
                 u.set(i, (float) rng.nextGaussian());
                 dy.set(i, (float) rng.nextGaussian());
             }
-            MixerContext ctx = new MixerContext(cfg, PREFIX, "h0.attn", B, T, params, grads, acts, dacts, u, y, du, dy);
+            MixerContext ctx = new MixerContext(cfg, PREFIX, "h0.attn", B, T, params, grads, acts, dacts, u, y, du, dy, leviathan.stages.DropoutSite.NONE);
             Graph f = new Graph("forward");
             mixer.forward(f, ctx);
             Graph b = new Graph("backward");

@@ -73,7 +73,7 @@ final class StandaloneMixer implements AutoCloseable {
         this.acts = actLayout.allocate("acts");
         this.dacts = actLayout.allocate("dacts");
         MixerContext ctx = new MixerContext(config, PREFIX, "h0.attn", B, T, params, grads, acts, dacts,
-                acts.slice("u"), acts.slice("y"), dacts.slice("u"), dacts.slice("y"));
+                acts.slice("u"), acts.slice("y"), dacts.slice("u"), dacts.slice("y"), leviathan.stages.DropoutSite.NONE);
         Graph f = new Graph("forward");
         mixer.forward(f, ctx);
         Graph b = new Graph("backward");

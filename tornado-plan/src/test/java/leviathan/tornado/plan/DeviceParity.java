@@ -108,6 +108,11 @@ public final class DeviceParity {
      * N(0, 0.1) first, so that e.g. Leviathan's lag weights are not the identity.
      */
     public static Step step(ModelConfig mc, int B, int T, Backend backend) {
+        return step(mc, B, T, 0f, backend);
+    }
+
+    /** The same with dropout at {@code rate} (step 3's masks), through a training workspace's dropout stages. */
+    public static Step step(ModelConfig mc, int B, int T, float rate, Backend backend) {
         Gpt model = new Gpt(mc);
         model.initialise(1337);
         Rng noise = new Rng(4242);
@@ -120,7 +125,8 @@ public final class DeviceParity {
                 }
             }
         }
-        Workspace ws = model.workspace(B, T, true);
+        Workspace ws = rate > 0 ? model.trainingWorkspace(B, T, 1337) : model.workspace(B, T, true);
+        ws.setDropout(rate, 3);
         Rng rng = new Rng(99);
         for (int i = 0; i < ws.tokens.length; i++) {
             ws.tokens.set(i, rng.nextInt(mc.vocabSize));
@@ -129,7 +135,7 @@ public final class DeviceParity {
         Backend.CompiledGraph logits = backend.compile(ws.logitsGraph);
         Backend.CompiledGraph loss = backend.compile(ws.lossGraph);
         Backend.CompiledGraph backward = backend.compile(ws.backwardGraph);
-        backend.syncToDevice(model.params.array(), ws.tokens.array, ws.targets.array);
+        backend.syncToDevice(model.params.array(), ws.tokens.array, ws.targets.array, ws.dropoutScalars.array);
         logits.run();
         loss.run();
         backward.run();
@@ -138,14 +144,15 @@ public final class DeviceParity {
     }
 
     /** One step of {@code mc} on both backends agrees within {@code tol} in loss, activations and gradients. */
-    public static void sameStep(ModelConfig mc, int B, int T, Supplier<Backend> reference, Supplier<Backend> device, double tol) {
-        String what = mc.mixer + (mc.mixerOptions.isEmpty() ? "" : " " + mc.mixerOptions);
+    public static void sameStep(ModelConfig mc, int B, int T, float dropout, Supplier<Backend> reference, Supplier<Backend> device,
+                                double tol) {
+        String what = mc.mixer + (mc.mixerOptions.isEmpty() ? "" : " " + mc.mixerOptions) + (dropout > 0 ? " dropout " + dropout : "");
         Step want, got;
         try (Backend ref = reference.get()) {
-            want = step(mc, B, T, ref);
+            want = step(mc, B, T, dropout, ref);
         }
         try (Backend dev = device.get()) {
-            got = step(mc, B, T, dev);
+            got = step(mc, B, T, dropout, dev);
         }
         double loss = Math.abs(got.loss - want.loss) / Math.abs(want.loss);
         double acts = maxRelative(got.acts, want.acts);
@@ -166,8 +173,13 @@ public final class DeviceParity {
 
     /** Losses of {@code steps} training steps ({@link TrainingStep}, as the trainer runs them) on a learnable toy language. */
     public static List<Float> train(ModelConfig mc, int batch, Backend backend, int steps) {
+        return train(mc, batch, 0f, backend, steps);
+    }
+
+    public static List<Float> train(ModelConfig mc, int batch, float dropout, Backend backend, int steps) {
         TrainConfig tc = new TrainConfig();
         tc.batchSize = batch;
+        tc.dropout = dropout;
         Gpt model = new Gpt(mc);
         model.initialise(tc.seed);
         Rng rng = new Rng(42);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -40,13 +41,23 @@ public abstract class TrainingParity {
     @ParameterizedTest(name = "mixer {0}")
     @MethodSource("mixers")
     void trainingMatchesTheReference(String mixer) {
+        sameTraining(mixer, 0f);
+    }
+
+    /** A run with dropout (the masks depend on the step: every step's differ). */
+    @Test
+    void trainingWithDropoutMatchesTheReference() {
+        sameTraining("attention", 0.1f);
+    }
+
+    private void sameTraining(String mixer, float dropout) {
         ModelConfig mc = config(mixer, mixer.equals("performer") ? Map.of("redraw", Integer.toString(redraw())) : Map.of());
         List<Float> want, got;
         try (Backend ref = target().reference().get()) {
-            want = DeviceParity.train(mc, batch(), ref, steps());
+            want = DeviceParity.train(mc, batch(), dropout, ref, steps());
         }
         try (Backend dev = target().device().get()) {
-            got = DeviceParity.train(mc, batch(), dev, steps());
+            got = DeviceParity.train(mc, batch(), dropout, dev, steps());
         }
         assertEquals(want.size(), got.size());
         double worst = 0;

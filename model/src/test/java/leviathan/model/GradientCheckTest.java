@@ -39,16 +39,18 @@ class GradientCheckTest {
     private static final double ABS_TOL = 1e-4;
     private static final int RANDOM_COORDS = 5;
 
+    /** Every mixer with plain and with fast kernels, and with dropout (the plain bodies; the mask of step 5 held fixed). */
     static Stream<Arguments> mixersAndKernels() {
-        return TestModels.allMixers().flatMap(m -> Stream.of(Arguments.of(m, false), Arguments.of(m, true)));
+        return TestModels.allMixers().flatMap(m -> Stream.of(Arguments.of(m, false, 0f), Arguments.of(m, true, 0f), Arguments.of(m, true, 0.1f)));
     }
 
-    @ParameterizedTest(name = "{0}, fast={1}")
+    @ParameterizedTest(name = "{0}, fast={1}, dropout={2}")
     @MethodSource("mixersAndKernels")
-    void gradientsMatchFiniteDifferences(String mixer, boolean fast) {
+    void gradientsMatchFiniteDifferences(String mixer, boolean fast, float dropout) {
         ModelConfig cfg = TestModels.tiny(mixer);
         Gpt model = TestModels.randomised(cfg, 42, 0.25f);
-        Workspace ws = model.workspace(2, cfg.contextLength, true);
+        Workspace ws = dropout > 0 ? model.trainingWorkspace(2, cfg.contextLength, 99) : model.workspace(2, cfg.contextLength, true);
+        ws.setDropout(dropout, 5);
         TestModels.randomBatch(ws, 7);
         try (Backend backend = new JvmBackend(1, fast, new Profiler())) {
             Backend.CompiledGraph logits = backend.compile(ws.logitsGraph);
@@ -123,7 +125,7 @@ class GradientCheckTest {
             assertEquals(l0, TestModels.loss(backend, logits, loss, ws), 0f);
             assertTrue(kinks <= (checked + kinks) / 20, kinks + " coordinates of " + (checked + kinks) + " sit on a kink: too many to skip");
             if (!failures.isEmpty()) {
-                fail(failures.size() + " of " + checked + " coordinates disagree (" + mixer + ", fast=" + fast + "):\n" + String.join("\n", failures));
+                fail(failures.size() + " of " + checked + " coordinates disagree (" + mixer + ", fast=" + fast + ", dropout=" + dropout + "):\n" + String.join("\n", failures));
             }
             for (String name : List.of("wte.weight", "wpe.weight", "h.*.ln_1.weight", "h.*.ln_1.bias", "h.*.attn.c_proj.weight",
                     "h.*.attn.c_proj.bias", "h.*.ln_2.weight", "h.*.ln_2.bias",

@@ -57,7 +57,7 @@ public final class Workspace {
         this.loss = FloatSlice.of("loss", 1);
         this.dropoutScalars = FloatSlice.of("dropout", Dropout.SIZE);
         this.dropoutSeed = dropoutSeed;
-        BlockLayout layout = declareActivations();
+        BlockLayout layout = declareActivations(model, B, T);
         this.acts = layout.allocate("acts");
         this.dacts = training ? layout.allocate("dacts") : null;
         this.logitsGraph = buildLogits();
@@ -96,7 +96,7 @@ public final class Workspace {
         return "h." + l + ".";
     }
 
-    private BlockLayout declareActivations() {
+    private static BlockLayout declareActivations(Gpt model, int B, int T) {
         ModelConfig c = model.config;
         int C = c.width, V = c.vocabSize;
         BlockLayout a = new BlockLayout("acts");
@@ -243,6 +243,11 @@ public final class Workspace {
     /** Logits row of position (b, t), length V, valid after the logits graph ran. */
     public int logitsOffset(int b, int t) {
         return acts.slice("logits").offset + (b * T + t) * model.config.vocabSize;
+    }
+
+    /** What {@link #activationBytes()} of such a workspace would be, without allocating it. */
+    public static long activationBytes(Gpt model, int B, int T, boolean training) {
+        return (training ? 2L : 1L) * declareActivations(model, B, T).size() * Float.BYTES;
     }
 
     public long activationBytes() {

@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.Set;
 
+import leviathan.graph.Backend;
+import leviathan.graph.Profiler;
 import leviathan.model.Gpt;
 import leviathan.model.Mixers;
 import leviathan.model.ModelConfig;
 import leviathan.model.ParamSpec;
+import leviathan.trainer.Checkpoints;
 import leviathan.trainer.Preset;
 import leviathan.trainer.RunState;
 import leviathan.trainer.TrainConfig;
@@ -22,10 +25,13 @@ final class InfoCommand implements Main.Command {
     @Override
     public String help() {
         return String.join("\n",
-                "usage: leviathan info [--preset NAME | --checkpoint RUN_DIR|SET_DIR|FILE [--set latest|best|STEP]] [--vocab V] [--tensors] [--KEY=VALUE ...]",
+                "usage: leviathan info [--preset NAME | --checkpoint RUN_DIR|SET_DIR|FILE [--set latest|best|STEP]] [--vocab V] [--tensors]",
+                "                      [--no_estimate] [--backend B] [--threads N] [--KEY=VALUE ...]",
                 "",
                 "  --preset NAME   one of " + String.join(", ", Preset.all().keySet()) + " (default baby); --vocab sets V (default 65)",
+                "  --checkpoint    a run: also its step, tokens seen, last losses, when it was saved and its recorded options",
                 "  --tensors       list every tensor with its shape",
+                "  --no_estimate   skip timing a few training steps (at batch <= 2, scaled) to estimate the step time",
                 "  model/training overrides as for train (e.g. --mixer=attention --width=256 --batch=32)",
                 "",
                 "mixers:", mixerList());
@@ -33,19 +39,31 @@ final class InfoCommand implements Main.Command {
 
     @Override
     public int run(String[] argv) throws IOException {
-        Args args = new Args(argv, Set.of("tensors", "debug"));
+        Args args = new Args(argv, Set.of("tensors", "debug", "no_estimate"));
         args.flag("debug");
         boolean tensors = args.flag("tensors");
+        boolean estimate = !args.flag("no_estimate");
+        String backendSpec = Cli.backendSpec(args);
+        int threads = Cli.threads(args);
         Gpt model;
         TrainConfig train;
         String source;
         RunState state = null;
+        Map<String, ?> options;
         if (args.has("checkpoint")) {
-            Cli.LoadedModel m = Cli.load(Cli.checkpoint(args));
+            Checkpoints.Resolved c = Cli.checkpoint(args);
+            Cli.LoadedModel m = Cli.load(c);
             model = m.model;
-            train = new TrainConfig();
             source = m.file.toString();
             state = m.state;
+            Map<String, String> recorded = RunConfig.recorded(c);
+            train = new TrainConfig();
+            recorded.forEach((k, v) -> {
+                if (TrainConfig.isKey(k)) {
+                    train.set(k, v);
+                }
+            });
+            options = recorded;
         } else {
             Preset p = Preset.get(args.get("preset", "baby"));
             ModelConfig mc = p.model.withVocabSize(args.integer("vocab", 65));
@@ -53,9 +71,10 @@ final class InfoCommand implements Main.Command {
             mc = Cli.applyOverrides(args, mc, train);
             model = new Gpt(mc);
             source = "preset " + p.name;
+            options = RunConfig.options(model, train);
         }
         args.rejectUnused("info");
-        long acts = model.workspace(train.batchSize, model.config.contextLength, true).activationBytes();
+        long acts = leviathan.model.Workspace.activationBytes(model, train.batchSize, model.config.contextLength, true);
         System.out.println("source:      " + source);
         System.out.println("config:      " + model.config);
         System.out.println("mixer:       " + Mixers.describe(model.config.mixer) + (model.mixer.causal() ? "" : "  [NOT CAUSAL]"));
@@ -69,6 +88,17 @@ final class InfoCommand implements Main.Command {
             System.out.println("losses:      last train " + String.format(java.util.Locale.ROOT, "%.4f", state.lastTrainLoss)
                     + (state.lastValStep >= 0 ? String.format(java.util.Locale.ROOT, ", validation %.4f at step %d", state.lastValLoss,
                     state.lastValStep) : ", no evaluation yet"));
+        }
+        if (!options.isEmpty()) {
+            StringBuilder sb = new StringBuilder();
+            options.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append('=').append(v));
+            System.out.println("options:     " + sb);
+        }
+        if (estimate) {
+            try (Backend backend = Cli.backend(backendSpec, threads, new Profiler())) {
+                StepEstimate e = StepEstimate.measure(model.config, train, backend);
+                System.out.println("step time:   " + e.describe(train.batchSize, train.steps));
+            }
         }
         if (tensors) {
             for (ParamSpec s : model.specs()) {

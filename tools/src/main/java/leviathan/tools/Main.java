@@ -29,6 +29,8 @@ public final class Main {
         COMMANDS.put("approx", new ApproxCommand());
         COMMANDS.put("compare", new CompareCommand());
         COMMANDS.put("scale", new ScaleCommand());
+        COMMANDS.put("plot", new PlotCommand());
+        COMMANDS.put("export", new ExportCommand());
     }
 
     public static void main(String[] argv) {

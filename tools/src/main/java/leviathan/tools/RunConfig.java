@@ -8,9 +8,12 @@ import java.util.Map;
 import java.util.Set;
 
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParser;
 
 import leviathan.model.Gpt;
 import leviathan.model.ModelConfig;
+import leviathan.trainer.CheckpointSet;
+import leviathan.trainer.Checkpoints;
 import leviathan.trainer.Corpus;
 import leviathan.trainer.RunDirectory;
 import leviathan.trainer.RunLock;
@@ -27,9 +30,16 @@ final class RunConfig {
     private RunConfig() {}
 
     static String json(Corpus corpus, Gpt model, TrainConfig cfg) {
-        ModelConfig mc = model.effectiveConfig();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("data", corpus.path.toString());
+        m.putAll(options(model, cfg));
+        return new GsonBuilder().setPrettyPrinting().create().toJson(m) + "\n";
+    }
+
+    /** The model's and the training's options by their {@code train} names, the mixer's resolved options included. */
+    static Map<String, Object> options(Gpt model, TrainConfig cfg) {
+        ModelConfig mc = model.effectiveConfig();
+        Map<String, Object> m = new LinkedHashMap<>();
         m.put("layers", mc.layers);
         m.put("heads", mc.heads);
         m.put("width", mc.width);
@@ -37,7 +47,33 @@ final class RunConfig {
         m.put("mixer", mc.mixer);
         m.putAll(mc.mixerOptions);
         m.putAll(cfg.toMap());
-        return new GsonBuilder().setPrettyPrinting().create().toJson(m) + "\n";
+        return m;
+    }
+
+    /**
+     * The options recorded with a checkpoint: its set's {@code config.json}, else its run directory's;
+     * empty for a bare model file or a run from before config files were written.
+     */
+    static Map<String, String> recorded(Checkpoints.Resolved c) throws IOException {
+        Path file = null;
+        if (c.set() != null) {
+            file = c.set().resolve(CheckpointSet.CONFIG_FILE);
+            if (!Files.exists(file)) {
+                file = c.set().getParent() == null ? null : c.set().getParent().getParent().resolve(CheckpointSet.CONFIG_FILE);
+            }
+        }
+        Map<String, String> m = new LinkedHashMap<>();
+        if (file == null || !Files.exists(file)) {
+            return m;
+        }
+        try {
+            for (var e : JsonParser.parseString(Files.readString(file)).getAsJsonObject().entrySet()) {
+                m.put(e.getKey(), e.getValue().isJsonPrimitive() ? e.getValue().getAsString() : e.getValue().toString());
+            }
+        } catch (RuntimeException e) {
+            throw new CliException(file + " is not a JSON object of options (" + e.getMessage() + ")", 1);
+        }
+        return m;
     }
 
     /** After a failed start: removes the run directory again if it holds nothing a run wrote. */

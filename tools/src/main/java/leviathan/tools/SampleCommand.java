@@ -18,9 +18,12 @@ final class SampleCommand implements Main.Command {
     @Override
     public String help() {
         return String.join("\n",
-                "usage: leviathan sample --checkpoint RUN_DIR|SET_DIR|FILE [--set latest|best|STEP] [--prompt TEXT] [--length N] [--temperature T] [--top-k K] [--seed S]",
+                "usage: leviathan sample --checkpoint RUN_DIR|SET_DIR|FILE [--set latest|best|STEP] [--prompt TEXT | --prompt_file F]",
+                "                        [--num_samples N] [--length N] [--temperature T] [--top-k K] [--seed S]",
                 "",
                 "  --prompt TEXT      text to continue (default a newline); every character must be in the model's vocabulary",
+                "  --prompt_file F    the prompt is the whole of file F (UTF-8)",
+                "  --num_samples N    N continuations of the same prompt, each a different draw, each under a '--- sample i of N ---' line (default 1)",
                 "  --length N         characters to generate (default 500)",
                 "  --temperature T    0 = always the most likely character; default 0.8",
                 "  --top-k K          sample among the K most likely characters (default 0 = all)",
@@ -32,7 +35,8 @@ final class SampleCommand implements Main.Command {
         Args args = new Args(argv, Set.of("debug"));
         args.flag("debug");
         Cli.LoadedModel m = Cli.load(Cli.checkpoint(args));
-        String prompt = args.get("prompt", "\n");
+        String prompt = prompt(args);
+        int samples = args.integer("num_samples", 1);
         int length = args.integer("length", 500);
         float temperature = args.number("temperature", 0.8f);
         int topK = args.integer("top-k", 0);
@@ -49,8 +53,8 @@ final class SampleCommand implements Main.Command {
         if (topK < 0) {
             throw new CliException("--top-k must not be negative (0 = all characters)", 2);
         }
-        if (prompt.isEmpty()) {
-            throw new CliException("--prompt must not be empty", 2);
+        if (samples <= 0) {
+            throw new CliException("--num_samples must be at least 1", 2);
         }
         int[] tokens;
         try {
@@ -60,9 +64,44 @@ final class SampleCommand implements Main.Command {
         }
         Cli.warnIfLeaky(m.model.mixer, System.err);
         try (Backend backend = Cli.backend(backendSpec, threads, new Profiler())) {
-            int[] out = new Sampler(m.model, backend).generate(tokens, length, temperature, topK, new Rng(seed));
-            System.out.println(m.tokenizer.decode(out, 0, out.length));
+            Sampler sampler = new Sampler(m.model, backend);
+            Rng rng = new Rng(seed);   // one stream: each sample is the next draw from it
+            for (int i = 1; i <= samples; i++) {
+                if (samples > 1) {
+                    System.out.println("--- sample " + i + " of " + samples + " ---");
+                }
+                int[] out = sampler.generate(tokens, length, temperature, topK, rng);
+                System.out.println(m.tokenizer.decode(out, 0, out.length));
+            }
         }
         return 0;
+    }
+
+    /** --prompt TEXT or --prompt_file F (not both); a newline when neither is given. */
+    private static String prompt(Args args) throws IOException {
+        String text = args.get("prompt", null);
+        String file = args.get("prompt_file", null);
+        if (text != null && file != null) {
+            throw new CliException("give --prompt or --prompt_file, not both", 2);
+        }
+        if (file != null) {
+            java.nio.file.Path path = java.nio.file.Paths.get(file);
+            if (!java.nio.file.Files.isRegularFile(path)) {
+                throw new CliException("--prompt_file " + file + " does not exist or is not a file", 1);
+            }
+            try {
+                text = new String(java.nio.file.Files.readAllBytes(path), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new CliException("cannot read --prompt_file " + file + ": " + Cli.describe(e), 1);
+            }
+            if (text.isEmpty()) {
+                throw new CliException("--prompt_file " + file + " is empty", 2);
+            }
+            return text;
+        }
+        if (text != null && text.isEmpty()) {
+            throw new CliException("--prompt must not be empty", 2);
+        }
+        return text == null ? "\n" : text;
     }
 }

@@ -9,6 +9,8 @@ import leviathan.model.ModelConfig;
  * Named starting points: a model shape and its training hyperparameters.
  * {@code baby}: nanoGPT's CPU recipe (SPEC 3). {@code seed}: the Leviathan notebook's scale
  * (2 blocks, 2 heads, context 512, width 34 → about 48K parameters with the 65-character vocabulary).
+ * {@code shakespeare}: nanoGPT's {@code shakespeare_char} GPU recipe, the reference a device backend is
+ * held against (on two CPU cores a step takes seconds; {@code info --preset shakespeare} estimates it).
  */
 public final class Preset {
     public final String name;
@@ -35,6 +37,13 @@ public final class Preset {
         seed.evalIters = 50;
         PRESETS.put("seed", new Preset("seed", "the Leviathan notebook's scale: 2 layers, 2 heads, width 34, context 512 (~50K parameters)",
                 new ModelConfig(0, 512, 2, 2, 34, "attention", Map.of()), seed));
+        TrainConfig gpu = new TrainConfig();
+        gpu.batchSize = 64;
+        gpu.steps = 5000;
+        gpu.dropout = 0.2f;
+        PRESETS.put("shakespeare", new Preset("shakespeare", "nanoGPT's shakespeare_char GPU recipe: 6 layers, 6 heads, width 384, context 256,"
+                + " batch 64, dropout 0.2, 5000 steps (~10.7M parameters; for a GPU through TornadoVM)",
+                new ModelConfig(0, 256, 6, 6, 384, "attention", Map.of()), gpu));
     }
 
     public static Preset get(String name) {

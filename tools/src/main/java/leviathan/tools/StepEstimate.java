@@ -58,6 +58,9 @@ final class StepEstimate {
     }
 
     static String duration(double seconds) {
+        if (seconds < 0.01) {
+            return String.format(Locale.ROOT, "%.2f ms", seconds * 1e3);
+        }
         if (seconds < 1) {
             return String.format(Locale.ROOT, "%.0f ms", seconds * 1e3);
         }

@@ -29,6 +29,7 @@ public final class Main {
         COMMANDS.put("approx", new ApproxCommand());
         COMMANDS.put("compare", new CompareCommand());
         COMMANDS.put("scale", new ScaleCommand());
+        COMMANDS.put("study", new StudyCommand());
     }
 
     public static void main(String[] argv) {

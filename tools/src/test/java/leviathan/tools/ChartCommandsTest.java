@@ -38,6 +38,12 @@ class ChartCommandsTest {
         JsonArray mixers = JsonParser.parseString(Files.readString(out.resolve("compare.json"))).getAsJsonObject().getAsJsonArray("mixers");
         assertEquals(2, mixers.size());
         assertEquals(2, mixers.get(0).getAsJsonObject().getAsJsonArray("val_curve").size(), "evaluations at steps 2 and 4");
+        // Leviathan starts as attention: after 4 steps their losses may print the same, and then the output says why.
+        boolean identical = String.format("%.4f", mixers.get(0).getAsJsonObject().get("val_loss").getAsDouble())
+                .equals(String.format("%.4f", mixers.get(1).getAsJsonObject().get("val_loss").getAsDouble()));
+        assertEquals(identical, r.out.contains("note: attention and leviathan have"), r.out);
+        assertEquals(identical ? 1 : 0, JsonParser.parseString(Files.readString(out.resolve("compare.json"))).getAsJsonObject()
+                .getAsJsonArray("notes").size());
     }
 
     @Test

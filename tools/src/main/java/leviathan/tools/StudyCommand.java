@@ -53,8 +53,9 @@ final class StudyCommand implements Main.Command {
                 "  " + StudyGrid.DEFAULT_TOKENS_PER_STEP + " tokens per step in every cell (batch = tokens_per_step / context); "
                         + StudyGrid.DEFAULT_STEPS + " steps; the rest is the baby recipe",
                 "  (4 layers, 4 heads, width 128, lr 1e-3 -> 1e-4, warm-up 100, ...), a checkpoint every "
-                        + StudyGrid.CHECKPOINT_INTERVAL + " steps, no text samples.",
-                "  --layers --heads --width and training options (e.g. --eval_iters=50) apply to every cell; mixer options as",
+                        + StudyGrid.CHECKPOINT_INTERVAL + " steps,",
+                "  the periodic evaluations (the curves) on " + StudyGrid.EVAL_ITERS + " batches per split, no text samples.",
+                "  --layers --heads --width and training options (e.g. --eval_iters=200) apply to every cell; mixer options as",
                 "  --MIXER.KEY=VALUE (e.g. --longformer.window=32). --mixer, --context, --seed and --batch are the grid's.",
                 "",
                 "  rerunning the same command skips finished cells (result.json with the same options) and resumes an",

@@ -50,7 +50,7 @@ class ChartCommandsTest {
     void scaleWritesTheLogLogPlotsAndFitsTheExponent(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("scale");
         CliRunner.Result r = CliRunner.run("scale", "--mixers", "attention,performer", "--lengths", "8,16,32", "--width", "8", "--heads", "2",
-                "--reps", "1", "--fit-from", "8", "--threads", "1", "--out", out.toString());
+                "--reps", "1", "--fit-from", "8", "--max-seconds", "0.05", "--threads", "1", "--out", out.toString());
         assertEquals(0, r.code, r.toString());
         BufferedImage png = png(out.resolve("scale.png"));
         assertEquals(2 * 620, png.getWidth());

@@ -92,7 +92,7 @@ class StudyReportTest {
     }
 
     @Test
-    void losesWithoutSpreadGetNoPValue() {
+    void lossesWithoutSpreadGetNoPValue() {
         List<CellResult> cells = new ArrayList<>();
         for (long seed = 1; seed <= 2; seed++) {
             cells.add(cell(64, "attention", seed, 2.0));

@@ -35,12 +35,14 @@ import org.jfree.chart.plot.Plot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StatisticalLineAndShapeRenderer;
 import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.LegendTitle;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
 import org.jfree.data.category.DefaultCategoryDataset;
+import org.jfree.data.statistics.DefaultStatisticalCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -142,6 +144,44 @@ final class Charts {
         CategoryAxis categoryAxis = new CategoryAxis();
         categoryAxis.setCategoryLabelPositions(CategoryLabelPositions.UP_45);   // long kernel names stay readable
         CategoryPlot plot = new CategoryPlot(data, categoryAxis, axis(yLabel, logY), renderer);
+        plot.setOrientation(PlotOrientation.VERTICAL);
+        return styled(new JFreeChart(title, TITLE_FONT, plot, true), plot);
+    }
+
+    /** One series of {@link #means}: a mean per category and its ± error (NaN: no error bar, e.g. a single value). */
+    record MeanSeries(double[] means, double[] errors) {}
+
+    /**
+     * Means with error bars: for each category (along x) one point per series, mean ± error, not joined
+     * by lines (the categories are not a sequence). Unlike bars, the value axis need not start at zero,
+     * so differences of a few hundredths stay visible. A non-finite mean draws no point.
+     */
+    static JFreeChart means(String title, String yLabel, List<String> categories, Map<String, MeanSeries> series) {
+        if (categories.isEmpty()) {
+            throw new IllegalArgumentException("a chart of means needs at least one category");
+        }
+        DefaultStatisticalCategoryDataset data = new DefaultStatisticalCategoryDataset();
+        StatisticalLineAndShapeRenderer renderer = new StatisticalLineAndShapeRenderer(false, true);
+        int index = 0;
+        for (Map.Entry<String, MeanSeries> e : series.entrySet()) {
+            MeanSeries s = e.getValue();
+            if (s.means().length != categories.size() || s.errors().length != categories.size()) {
+                throw new IllegalArgumentException("series " + e.getKey() + ": " + s.means().length + " means and " + s.errors().length
+                        + " errors for " + categories.size() + " categories");
+            }
+            for (int i = 0; i < categories.size(); i++) {
+                Double mean = Double.isFinite(s.means()[i]) ? s.means()[i] : null;
+                Double error = mean != null && Double.isFinite(s.errors()[i]) ? s.errors()[i] : null;
+                data.add(mean, error, e.getKey(), categories.get(i));
+            }
+            renderer.setSeriesPaint(index, PALETTE[index % PALETTE.length]);
+            renderer.setSeriesShape(index, new Ellipse2D.Double(-4, -4, 8, 8));
+            index++;
+        }
+        renderer.setErrorIndicatorStroke(new BasicStroke(1.5f));
+        renderer.setUseSeriesOffset(true);   // the series of one category side by side, not on top of each other
+        renderer.setItemMargin(0.3);
+        CategoryPlot plot = new CategoryPlot(data, new CategoryAxis(), axis(yLabel, false), renderer);
         plot.setOrientation(PlotOrientation.VERTICAL);
         return styled(new JFreeChart(title, TITLE_FONT, plot, true), plot);
     }

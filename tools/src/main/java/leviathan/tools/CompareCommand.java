@@ -127,7 +127,11 @@ final class CompareCommand implements Main.Command {
         }
         System.out.println();
         System.out.print(table(rows, train.steps));
-        writeJson(out.resolve("compare.json"), rows, preset, train, corpus);
+        List<String> notes = notes(rows, train.steps);
+        for (String note : notes) {
+            System.out.println("note: " + note);
+        }
+        writeJson(out.resolve("compare.json"), rows, notes, preset, train, corpus);
         writePlot(out.resolve("compare.png"), rows, preset, train);
         System.out.println("wrote " + out.resolve("compare.json") + " and " + out.resolve("compare.png"));
         return 0;
@@ -184,7 +188,19 @@ final class CompareCommand implements Main.Command {
         return sb.toString();
     }
 
-    private static void writeJson(Path file, List<Row> rows, Preset preset, TrainConfig train, Corpus corpus) throws IOException {
+    /** Why two rows show the same loss, when they do (see {@link IdenticalLosses}). */
+    static List<String> notes(List<Row> rows, int steps) {
+        List<String> names = new ArrayList<>();
+        List<Double> losses = new ArrayList<>();
+        for (Row r : rows) {
+            names.add(r.mixer);
+            losses.add(r.valLoss);
+        }
+        return IdenticalLosses.notes(names, losses, steps);
+    }
+
+    private static void writeJson(Path file, List<Row> rows, List<String> notes, Preset preset, TrainConfig train, Corpus corpus)
+            throws IOException {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("preset", preset.name);
         root.put("data", corpus.path.toString());
@@ -205,6 +221,7 @@ final class CompareCommand implements Main.Command {
             list.add(m);
         }
         root.put("mixers", list);
+        root.put("notes", notes);
         Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
         AtomicFiles.writeString(file, gson.toJson(root));
     }

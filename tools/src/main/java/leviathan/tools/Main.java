@@ -31,6 +31,7 @@ public final class Main {
         COMMANDS.put("scale", new ScaleCommand());
         COMMANDS.put("plot", new PlotCommand());
         COMMANDS.put("export", new ExportCommand());
+        COMMANDS.put("study", new StudyCommand());
     }
 
     public static void main(String[] argv) {

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 
 import org.apache.commons.math3.stat.descriptive.rank.Median;
-import org.apache.commons.math3.stat.regression.SimpleRegression;
 import org.jfree.chart.JFreeChart;
 
 import com.google.gson.GsonBuilder;
@@ -40,11 +39,26 @@ final class ScaleCommand implements Main.Command {
                 "usage: leviathan scale [--mixers a,b,...] [--lengths 256,512,1024,2048,4096] [--batch 1] [--width 128] [--heads 4]",
                 "                       [--reps 3] [--max-seconds 20] [--fit-from 512] [--out DIR] [--threads N] [--MIXER.KEY=VALUE]",
                 "",
-                "  times forward+backward of one layer (median of --reps after one warm-up) for each length; a mixer stops",
-                "  at the first length whose single run exceeds --max-seconds. The exponent is fitted on lengths ≥ --fit-from.",
+                "  times forward+backward of one layer for each length, after an untimed sweep over all lengths (for the JIT):",
+                "  warm-up runs for at least " + MIN_WARMUP_SECONDS + " s and until two in a row are within 10% of each other (at most "
+                        + MAX_WARMUP_RUNS + " runs",
+                "  or --max-seconds), then the median of --reps; a mixer stops at the first length whose single run exceeds",
+                "  --max-seconds. The exponent is fitted on lengths ≥ --fit-from, with its R²; a fit on fewer than 3 lengths,",
+                "  with R² < 0.9 or a negative slope gets a warning (it is not a complexity).",
                 "  Mixer options as --MIXER.KEY=VALUE (e.g. --longformer.window=64). Writes DIR/scale.json and DIR/scale.png",
                 "  (default DIR runs/scale).");
     }
+
+    /** Warm-up runs stop once two consecutive ones differ by at most this fraction: the JIT has compiled the kernels. */
+    static final double SETTLED = 0.10;
+    /** At most this many warm-up runs per length (a busy machine may never settle). */
+    static final int MAX_WARMUP_RUNS = 30;
+    /**
+     * Warm-up lasts at least this long: the first runs of a new kernel settle on the C1 compiler's
+     * code, and two of them agree within 10% long before C2 has compiled it (measured: 140 ms at
+     * T = 64 after three "settled" runs, 13 ms at T = 128 after it).
+     */
+    static final double MIN_WARMUP_SECONDS = 1.0;
 
     @Override
     public int run(String[] argv) throws IOException {
@@ -80,38 +94,58 @@ final class ScaleCommand implements Main.Command {
         }
         TrainCommand.checkWritable(out);
         Map<String, List<double[]>> results = new LinkedHashMap<>();
-        Map<String, Double> exponents = new LinkedHashMap<>();
+        Map<String, ScaleFit> exponents = new LinkedHashMap<>();
         System.out.println(String.format(Locale.ROOT, "scale: one mixer layer, batch %d, width %d, heads %d; forward+backward median of %d",
                 B, C, H, reps));
-        System.out.println(String.format(Locale.ROOT, "%-16s %7s %12s %12s", "mixer", "T", "ms", "memory"));
+        System.out.println(String.format(Locale.ROOT, "%-16s %7s %12s %12s %8s", "mixer", "T", "ms", "memory", "warm-up"));
         try (Backend backend = Cli.backend(backendSpec, threads, new Profiler())) {
             for (String mixer : mixers) {
                 List<double[]> points = new ArrayList<>();
-                for (int T : lengths) {
+                java.util.function.IntFunction<MixerLayer> layer = T -> {
                     ModelConfig mc = new ModelConfig(65, T, 1, H, C, mixer, Map.of());
                     for (Map.Entry<String, String> o : options.getOrDefault(mixer, Map.of()).entrySet()) {
                         mc = mc.withMixerOption(o.getKey(), o.getValue());
                     }
-                    double[] r = measure(new MixerLayer(mc.validate(), B, T, 1), backend, reps);
+                    return new MixerLayer(mc.validate(), B, T, 1);
+                };
+                // An untimed first sweep over the lengths: the JIT compiles the mixer's kernels during it, so that
+                // no length of the measured sweep (the first above all) absorbs the compilation.
+                for (int T : lengths) {
+                    Backend.CompiledGraph[] fb = compile(layer.apply(T), backend);
+                    List<Double> runs = warmUp(fb[0], fb[1], maxSeconds);
+                    if (runs.get(runs.size() - 1) / 1e3 > maxSeconds) {
+                        break;
+                    }
+                }
+                for (int T : lengths) {
+                    double[] r = measure(layer.apply(T), backend, reps, maxSeconds);
                     points.add(new double[] {T, r[0], r[1]});
-                    System.out.println(String.format(Locale.ROOT, "%-16s %7d %12.2f %12s", mixer, T, r[0], Cli.bytes((long) r[1])));
+                    System.out.println(String.format(Locale.ROOT, "%-16s %7d %12.2f %12s %8s", mixer, T, r[0], Cli.bytes((long) r[1]),
+                            (int) r[2] + (r[3] > 0 ? " runs" : " runs, times had not settled")));
                     if (r[0] / 1e3 > maxSeconds) {
                         System.out.println(String.format(Locale.ROOT, "%-16s stops here: one run took more than %.0f s", mixer, maxSeconds));
                         break;
                     }
                 }
                 results.put(mixer, points);
-                exponents.put(mixer, fit(points, fitFrom));
+                exponents.put(mixer, ScaleFit.of(points, fitFrom));
             }
         }
         System.out.println();
-        System.out.println("| mixer | fitted exponent (T ≥ " + fitFrom + ") | ms at largest T | memory at largest T |");
-        System.out.println("|---|---:|---:|---:|");
+        System.out.println("| mixer | fitted exponent (T ≥ " + fitFrom + ") | R² | lengths | ms at largest T | memory at largest T |");
+        System.out.println("|---|---:|---:|---:|---:|---:|");
         for (String m : mixers) {
             List<double[]> p = results.get(m);
             double[] last = p.get(p.size() - 1);
-            System.out.println(String.format(Locale.ROOT, "| %s | %.2f | %.1f (T=%d) | %s |", m, exponents.get(m), last[1], (int) last[0],
-                    Cli.bytes((long) last[2])));
+            ScaleFit f = exponents.get(m);
+            System.out.println(String.format(Locale.ROOT, "| %s | %.2f | %.3f | %d | %.1f (T=%d) | %s |", m, f.slope(), f.rSquared(), f.points(),
+                    last[1], (int) last[0], Cli.bytes((long) last[2])));
+        }
+        for (String m : mixers) {
+            String warning = exponents.get(m).warning();
+            if (warning != null) {
+                System.out.println("warning: " + m + ": " + warning);
+            }
         }
         write(out, results, exponents, B, C, H, reps, fitFrom);
         return 0;
@@ -130,36 +164,59 @@ final class ScaleCommand implements Main.Command {
     }
 
     /**
-     * Median forward+backward milliseconds over reps (after one warm-up run) and the layer's bytes; the
-     * median is Commons Math's (the middle value, or the mean of the two middle ones), as in the profiles.
+     * {median forward+backward ms over reps, the layer's bytes, warm-up runs, 1 if the warm-up settled
+     * else 0}. One warm-up run is not enough: the JIT compiles the kernels over several, so with one the
+     * first lengths measured absorb the compilation and the fitted exponent drops (even below zero).
+     * The median is Commons Math's (the middle value, or the mean of the two middle ones), as in the profiles.
      */
-    private static double[] measure(MixerLayer layer, Backend backend, int reps) {
-        Backend.CompiledGraph f = backend.compile(layer.forward);
-        Backend.CompiledGraph b = backend.compile(layer.backward);
-        f.run();
-        b.run();
+    private static double[] measure(MixerLayer layer, Backend backend, int reps, double maxSeconds) {
+        Backend.CompiledGraph[] fb = compile(layer, backend);
+        Backend.CompiledGraph f = fb[0], b = fb[1];
+        List<Double> warmup = warmUp(f, b, maxSeconds);
         double[] ms = new double[reps];
         for (int i = 0; i < reps; i++) {
-            long t0 = System.nanoTime();
-            f.run();
-            b.run();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
+            ms[i] = time(f, b);
         }
-        return new double[] {new Median().evaluate(ms), layer.bytes};
+        return new double[] {new Median().evaluate(ms), layer.bytes, warmup.size(), settled(warmup) ? 1 : 0};
+    }
+
+    private static Backend.CompiledGraph[] compile(MixerLayer layer, Backend backend) {
+        return new Backend.CompiledGraph[] {backend.compile(layer.forward), backend.compile(layer.backward)};
+    }
+
+    /** Forward+backward runs, for at least {@link #MIN_WARMUP_SECONDS} and until two in a row agree (capped); their times. */
+    private static List<Double> warmUp(Backend.CompiledGraph f, Backend.CompiledGraph b, double maxSeconds) {
+        List<Double> runs = new ArrayList<>();
+        double spent = 0;
+        do {
+            runs.add(time(f, b));
+            spent += runs.get(runs.size() - 1) / 1e3;
+        } while ((spent < MIN_WARMUP_SECONDS || !settled(runs)) && runs.size() < MAX_WARMUP_RUNS && spent < maxSeconds);
+        return runs;
+    }
+
+    private static double time(Backend.CompiledGraph f, Backend.CompiledGraph b) {
+        long t0 = System.nanoTime();
+        f.run();
+        b.run();
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    /** Whether the last two warm-up times are within {@link #SETTLED} of each other. */
+    static boolean settled(List<Double> ms) {
+        if (ms.size() < 2) {
+            return false;
+        }
+        double a = ms.get(ms.size() - 2), b = ms.get(ms.size() - 1);
+        return Math.abs(a - b) <= SETTLED * Math.max(a, b);
     }
 
     /** Least-squares slope of log(ms) on log(T) over points with T ≥ from; NaN with fewer than two. */
     static double fit(List<double[]> points, int from) {
-        SimpleRegression logLog = new SimpleRegression();
-        for (double[] p : points) {
-            if (p[0] >= from) {
-                logLog.addData(Math.log(p[0]), Math.log(p[1]));
-            }
-        }
-        return logLog.getSlope();
+        return ScaleFit.of(points, from).slope();
     }
 
-    private static void write(Path out, Map<String, List<double[]>> results, Map<String, Double> exponents,
+    private static void write(Path out, Map<String, List<double[]>> results, Map<String, ScaleFit> exponents,
                               int B, int C, int H, int reps, int fitFrom) throws IOException {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("batch", B);
@@ -170,7 +227,11 @@ final class ScaleCommand implements Main.Command {
         Map<String, Object> mixers = new LinkedHashMap<>();
         for (Map.Entry<String, List<double[]>> e : results.entrySet()) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("exponent", exponents.get(e.getKey()));
+            ScaleFit fit = exponents.get(e.getKey());
+            m.put("exponent", fit.slope());
+            m.put("r_squared", fit.rSquared());
+            m.put("fit_points", fit.points());
+            m.put("fit_warning", fit.warning());
             List<Map<String, Object>> pts = new ArrayList<>();
             for (double[] p : e.getValue()) {
                 Map<String, Object> q = new LinkedHashMap<>();
@@ -195,7 +256,8 @@ final class ScaleCommand implements Main.Command {
                 y[k] = p.get(k)[1];
                 z[k] = p.get(k)[2];
             }
-            String label = String.format(Locale.ROOT, "%s (slope %.2f)", e.getKey(), exponents.get(e.getKey()));
+            ScaleFit fit = exponents.get(e.getKey());
+            String label = String.format(Locale.ROOT, "%s (slope %.2f%s)", e.getKey(), fit.slope(), fit.warning() == null ? "" : ", unreliable");
             Color colour = Charts.PALETTE[i++ % Charts.PALETTE.length];
             Charts.line(time, label, x, y, colour, Charts.Style.SOLID);
             Charts.line(mem, e.getKey(), x, z, colour, Charts.Style.SOLID);

@@ -28,6 +28,22 @@ import leviathan.trainer.RunState;
 
 /** {@code leviathan train}: train (or resume) a model and save checkpoints in a run directory. */
 final class TrainCommand implements Main.Command {
+    /** Where the run's console output goes; null: System.out as it is when the command runs (tests replace it). */
+    private final java.io.PrintStream log;
+
+    TrainCommand() {
+        this(null);
+    }
+
+    /** A train command that writes its console output to {@code log} (the study keeps one log file per cell). */
+    TrainCommand(java.io.PrintStream log) {
+        this.log = log;
+    }
+
+    private java.io.PrintStream out() {
+        return log != null ? log : System.out;
+    }
+
     @Override
     public String summary() {
         return "train a model (or --resume one) and save checkpoints";
@@ -79,7 +95,7 @@ final class TrainCommand implements Main.Command {
         int threads = Cli.threads(args);
 
         Corpus corpus = Corpus.load(dataArg);
-        warnAboutText(corpus);
+        warnAboutText(corpus, out());
         Path outDir = outArg != null ? Paths.get(outArg)
                 : resume ? latestRun("runs/" + presetName + "-" + mixerOverride(args, preset.model.mixer))
                 : freshRun("runs/" + presetName + "-" + mixerOverride(args, preset.model.mixer));
@@ -163,7 +179,7 @@ final class TrainCommand implements Main.Command {
             int step = r.state().step;
             int end = stopAt > 0 ? Math.min(stopAt, cfg.steps) : cfg.steps;
             if (step >= end) {
-                System.out.println("nothing to do: " + run.root + " is at step " + step + (stopAt > 0 && stopAt < cfg.steps ? ", and --stop-at is "
+                out().println("nothing to do: " + run.root + " is at step " + step + (stopAt > 0 && stopAt < cfg.steps ? ", and --stop-at is "
                         + stopAt : ", and --steps is " + cfg.steps) + " (raise --steps to train further); no checkpoint was written");
                 return 0;
             }
@@ -174,7 +190,7 @@ final class TrainCommand implements Main.Command {
                 run.repair(cfg.keepLast);
             }
             String config = RunConfig.json(corpus, r.model(), cfg);
-            System.out.println("resuming " + run.root + " at step " + step);
+            out().println("resuming " + run.root + " at step " + step);
             try (Backend backend = Cli.backend(backendSpec, threads, profiler)) {
                 AtomicFiles.writeString(run.configFile(), config);
                 return train(r.model(), tokenizer, data, cfg, backend, rng, run, r.state(), config, corpus, stopAt, profile, profiler);
@@ -184,16 +200,16 @@ final class TrainCommand implements Main.Command {
 
     private int train(Gpt model, Tokenizer tokenizer, Dataset data, TrainConfig cfg, Backend backend, Rng rng, RunDirectory run,
                       RunState resumed, String config, Corpus corpus, int stopAt, boolean profile, Profiler profiler) throws IOException {
-        Cli.warnIfLeaky(model.mixer, System.out);
+        Cli.warnIfLeaky(model.mixer, out());
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("causal", Boolean.toString(model.mixer.causal()));
-        Trainer trainer = new Trainer(model, tokenizer, data, cfg, backend, System.out, rng,
+        Trainer trainer = new Trainer(model, tokenizer, data, cfg, backend, out(), rng,
                 new Trainer.Checkpointing(run, resumed, meta, config));
-        printHeader(model, cfg, corpus, data, backend, trainer, run.root);
+        printHeader(out(), model, cfg, corpus, data, backend, trainer, run.root);
         StopSignal.install();
         Trainer.Result r = trainer.run(stopAt);
         if (profile) {
-            System.out.println(profiler.table("profile (" + backend.name() + ")"));
+            out().println(profiler.table("profile (" + backend.name() + ")"));
             AtomicFiles.writeString(run.root.resolve("profile.json"), profiler.json(backend.name()));
         }
         switch (r.outcome) {
@@ -215,14 +231,14 @@ final class TrainCommand implements Main.Command {
     }
 
     /** Text that trains but cannot mean what the user wants gets a warning, not silence. */
-    private static void warnAboutText(Corpus corpus) {
+    private static void warnAboutText(Corpus corpus, java.io.PrintStream out) {
         long distinct = corpus.text.codePoints().distinct().count();
         if (distinct < 2) {
-            System.out.println("warning: " + corpus.path + " has " + distinct + " distinct character" + (distinct == 1 ? "" : "s")
+            out.println("warning: " + corpus.path + " has " + distinct + " distinct character" + (distinct == 1 ? "" : "s")
                     + ": there is nothing to predict, the loss goes to 0");
         }
         if (corpus.text.indexOf('\r') >= 0) {
-            System.out.println("warning: " + corpus.path + " has carriage returns (\\r, Windows line ends): \\r is a character of the"
+            out.println("warning: " + corpus.path + " has carriage returns (\\r, Windows line ends): \\r is a character of the"
                     + " vocabulary; convert the file (e.g. dos2unix) unless that is what you want");
         }
     }
@@ -307,14 +323,14 @@ final class TrainCommand implements Main.Command {
         }
     }
 
-    private static void printHeader(Gpt model, TrainConfig cfg, Corpus corpus, Dataset data, Backend backend, Trainer trainer, Path outDir) {
-        System.out.println("data: " + corpus.path + " | " + Cli.count(data.train.length) + " train / " + Cli.count(data.val.length)
+    private static void printHeader(java.io.PrintStream out, Gpt model, TrainConfig cfg, Corpus corpus, Dataset data, Backend backend, Trainer trainer, Path outDir) {
+        out.println("data: " + corpus.path + " | " + Cli.count(data.train.length) + " train / " + Cli.count(data.val.length)
                 + " val characters | vocabulary " + model.config.vocabSize);
-        System.out.println("model: " + model.config + " | " + Cli.count(model.parameterCount()) + " parameters");
+        out.println("model: " + model.config + " | " + Cli.count(model.parameterCount()) + " parameters");
         long mem = model.stateBytes() + trainer.workspace().activationBytes();
-        System.out.println("memory: ~" + Cli.bytes(mem) + " (parameters, gradients, AdamW moments " + Cli.bytes(model.stateBytes())
+        out.println("memory: ~" + Cli.bytes(mem) + " (parameters, gradients, AdamW moments " + Cli.bytes(model.stateBytes())
                 + "; activations and their gradients " + Cli.bytes(trainer.workspace().activationBytes()) + ")");
-        System.out.println("training: batch " + cfg.batchSize + " x " + model.config.contextLength + " tokens, " + cfg.steps
+        out.println("training: batch " + cfg.batchSize + " x " + model.config.contextLength + " tokens, " + cfg.steps
                 + " steps, lr " + String.format(java.util.Locale.ROOT, "%.2g -> %.2g", cfg.learningRate, cfg.minLearningRate)
                 + " (warm-up " + cfg.warmupSteps + "), seed " + cfg.seed
                 + " | backend " + backend.name() + " | run dir " + outDir);

@@ -122,7 +122,6 @@ final class CellRunner {
         if (resume) {
             note.println("  resuming from step " + RunDirectory.stepOf(run.latest()) + " (log: " + dir.resolve(LOG) + ")");
         } else {
-            discardUncommittedMetrics(run);
             note.println("  training (log: " + dir.resolve(LOG) + ")");
         }
         List<String> args = new ArrayList<>(List.of("--out=" + dir));
@@ -147,19 +146,6 @@ final class CellRunner {
         CellResult r = diverged != null ? divergedResult(cell, diverged) : evaluate(cell, dir);
         r.write(dir);
         return r;
-    }
-
-    /**
-     * A start killed before its first checkpoint leaves metrics lines that no checkpoint vouches for;
-     * a new run would append after them. They move to metrics.removed.jsonl, as a resume moves such lines.
-     */
-    private static void discardUncommittedMetrics(RunDirectory run) throws IOException {
-        Path metrics = run.metrics();
-        if (Files.exists(metrics)) {
-            Files.write(metrics.resolveSibling("metrics.removed.jsonl"), Files.readAllBytes(metrics), StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
-            Files.delete(metrics);
-        }
     }
 
     private CellResult base(StudyGrid.Cell cell) {

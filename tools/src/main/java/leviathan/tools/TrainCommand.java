@@ -125,6 +125,8 @@ final class TrainCommand implements Main.Command {
                 if (run.hasCheckpoint()) { // another writer got here between the check above and the lock
                     throw new CliException(outDir + " already holds a checkpoint; continue it with --resume, or choose another --out", 1);
                 }
+                run.discardUncommittedMetrics();
+                run.removeIncomplete();
                 model.initialise(cfg.seed);
                 String config = RunConfig.json(corpus, model, cfg);
                 AtomicFiles.writeString(run.configFile(), config);

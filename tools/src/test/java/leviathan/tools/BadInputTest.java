@@ -456,6 +456,18 @@ class BadInputTest {
     }
 
     @Test
+    void aNewRunWhereAKilledStartLeftMetricsKeepsOnlyItsOwnLines() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("killed-start"));
+        String stale = "{\"step\":10,\"train_loss\":9.0}\n{\"step\":20,\"train_loss\":8.0}\n";
+        Files.writeString(dir.resolve("metrics.jsonl"), stale);
+        CliRunner.Result r = train("--data=" + data, "--out=" + dir, "--steps=2", "--log_interval=1", "--eval_interval=0");
+        assertEquals(0, r.code, r.toString());
+        java.util.List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
+        assertTrue(lines.get(0).startsWith("{\"step\":1,"), "the new run's lines only: " + lines);
+        assertEquals(stale, Files.readString(dir.resolve("metrics.removed.jsonl")), "the stale lines are kept aside, not lost");
+    }
+
+    @Test
     void debugPrintsTheStackTrace() {
         CliRunner.Result r = train("--data=" + tmp.resolve("missing.txt"), "--out=" + tmp.resolve("r"), "--debug");
         assertEquals(1, r.code, r.toString());

@@ -107,6 +107,15 @@ public final class RunDirectory {
         return latest() != null || isLegacy();
     }
 
+    /**
+     * Before a fresh start in a directory without a checkpoint: the metrics a start killed before its
+     * first commit left behind move to metrics.removed.jsonl (as a resume moves uncommitted lines),
+     * so the new run's metrics.jsonl holds its own lines only. Only the lock holder calls it.
+     */
+    public void discardUncommittedMetrics() throws IOException {
+        MetricsFile.truncate(metrics(), 0);
+    }
+
     /** Removes sets a crash left incomplete. Only the lock holder calls it. */
     public void removeIncomplete() throws IOException {
         if (!Files.isDirectory(checkpoints())) {

@@ -34,37 +34,6 @@ import leviathan.model.mixers.PerformerMixer;
  * relative error as SM → 0, which is what the renormalised attention needs.
  */
 final class ApproxCommand implements Main.Command {
-    @Override
-    public String summary() {
-        return "softmax-kernel estimators: positive vs trigonometric random features (seed 002), table + JSON + PNG";
-    }
-
-    @Override
-    public String help() {
-        return String.join("\n",
-                "usage: leviathan approx [--dim D] [--m LIST] [--kernel-m M] [--trials N] [--norms LIST] [--pair-norm R]",
-                "                        [--angles K] [--omega iid|orthogonal] [--seed S] [--out DIR] [--json FILE] [--png FILE]",
-                "",
-                "  Mean squared error of exp(x·y) estimated by m positive random features (the performer's map) and by",
-                "  m trigonometric features (sin and cos of the same m projections), relative to exp(x·y)², over N draws",
-                "  of ω, for pairs with |x| = |y| at angle θ (exp(x·y) = exp(|x|² cos θ)); printed beside the closed forms",
-                "  for Gaussian ω.",
-                "  (a) against m: three pairs (θ = 45°, 90°, 135°) with |x| = |y| = --pair-norm (default 1.5)",
-                "  (b) against exp(x·y): θ from 0° (x = y) to 180° (y = −x) in K steps for each norm, m = --kernel-m",
-                "",
-                "  --dim D           dimension of x, y and ω (default 16)",
-                "  --m LIST          feature counts for (a), comma-separated (default 8,16,32,64,128,256,512)",
-                "  --kernel-m M      feature count for (b) (default 64)",
-                "  --trials N        independent draws of ω per estimate (default 500)",
-                "  --norms LIST      |x| = |y| values for (b) (default 1,2)",
-                "  --angles K        angles per norm in (b), including 0° and 180° (default 13)",
-                "  --omega KIND      iid: ω_r ~ N(0, I) as in the seed and the closed forms (default); orthogonal: the",
-                "                    performer's orthogonal blocks with chi-distributed norms",
-                "  --seed S          seed of the pairs and of ω (default 1)",
-                "  --out DIR         output directory (default runs/approx); --json FILE (default DIR/approx.json),",
-                "                    --png FILE (default DIR/approx.png): log-log plots of (a) and (b)");
-    }
-
     /** Settings of one study. */
     static final class Settings {
         int dim = 16;

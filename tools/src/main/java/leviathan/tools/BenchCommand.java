@@ -28,32 +28,6 @@ import leviathan.trainer.TrainingStep;
  */
 final class BenchCommand implements Main.Command {
     @Override
-    public String summary() {
-        return "benchmarks: 'bench kernels' (per-stage profile), 'bench matmul', 'bench step' (ms/step, tokens/s), 'bench backends'";
-    }
-
-    @Override
-    public String help() {
-        return String.join("\n",
-                "usage: leviathan bench kernels [--preset baby] [--steps N] [--warmup W] [--threads N] [--plain] [--backend B] [--json FILE]",
-                "       leviathan bench matmul  [--steps N] [--warmup W] [--threads N] [--plain] [--backend B] [--json FILE]",
-                "       leviathan bench step    [--preset baby] [--steps N] [--warmup W] [--threads N] [--plain] [--backend B] [--KEY=VALUE ...]",
-                "       leviathan bench backends [--backends jvm,tornado:0:0] [--steps N] [--warmup W] [--json FILE] [--png FILE]",
-                "",
-                "  kernels   profiles every stage of a training step (forward, loss, backward, AdamW) at the preset's shapes",
-                "            (baby: B=12, T=64, C=128, V=65) and standalone matmuls 768x128x512 and 1024x1024x1024, forward",
-                "            and both backward passes; prints the table and writes JSON with --json",
-                "  matmul    only the standalone matmuls of 'kernels' (quick on a TornadoVM device: no training-step compile)",
-                "  step      median ms/step and tokens/s of whole training steps",
-                "  backends  the same training steps on each backend (--backends jvm,tornado:0:0 --png FILE): per-kernel time,",
-                "            step time, largest loss and gradient difference against the first backend; table, --json, --png",
-                "  --plain   run the plain kernel bodies instead of the JVM backend's fast variants (for comparison)",
-                "  --backend jvm (default) or tornado[:B:D] (under the TornadoVM launcher; see tornado-backend/README.md);",
-                "            --device B:D picks the TornadoVM device (as listed by 'leviathan devices')",
-                "  --steps N measured iterations (default 30 for kernels, 50 for step); --warmup W excluded first (default 10)");
-    }
-
-    @Override
     public int run(String[] argv) throws IOException {
         Args args = new Args(argv, Set.of("plain", "debug"));
         args.flag("debug");

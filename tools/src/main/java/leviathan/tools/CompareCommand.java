@@ -42,23 +42,6 @@ import leviathan.trainer.Trainer;
  * A non-causal mixer (leviathan-same) is trained too but marked: its loss is not a language-model result.
  */
 final class CompareCommand implements Main.Command {
-    @Override
-    public String summary() {
-        return "train every mixer on the same data and compare loss, speed, memory (table, JSON, PNG)";
-    }
-
-    @Override
-    public String help() {
-        return String.join("\n",
-                "usage: leviathan compare [--preset baby] [--mixers a,b,...] [--data FILE] [--out DIR] [--threads N] [--KEY=VALUE ...]",
-                "",
-                "  trains each mixer (default: every registered one) with the preset's model and training settings and",
-                "  the same seed; mixer options go as --MIXER.KEY=VALUE (e.g. --leviathan.lags=8); training options as for",
-                "  train (e.g. --steps=500 --eval_interval=100 --eval_iters=50).",
-                "  writes DIR/compare.json, DIR/compare.png (validation loss curves) and one run directory per mixer",
-                "  (default DIR runs/compare-<preset>).");
-    }
-
     /** One mixer's outcome. */
     static final class Row {
         String mixer;

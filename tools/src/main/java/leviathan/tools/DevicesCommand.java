@@ -7,16 +7,6 @@ import leviathan.graph.BackendProvider;
 /** {@code leviathan devices}: the backends and devices this build can run on. */
 final class DevicesCommand implements Main.Command {
     @Override
-    public String summary() {
-        return "list backends and devices (JVM, and TornadoVM's when built with -Ptornado)";
-    }
-
-    @Override
-    public String help() {
-        return "usage: leviathan devices\n\nLists every backend on the class path with its devices; select one with --backend NAME[:DEVICE]\n(or --backend tornado --device B:D).";
-    }
-
-    @Override
     public int run(String[] argv) {
         Args args = new Args(argv, Set.of("debug"));
         args.flag("debug");

@@ -28,23 +28,6 @@ final class EvalCommand implements Main.Command {
     }
 
     @Override
-    public String summary() {
-        return "loss and BPC of a checkpoint on the validation split or a file";
-    }
-
-    @Override
-    public String help() {
-        return String.join("\n",
-                "usage: leviathan eval --checkpoint RUN_DIR|SET_DIR|FILE [--set latest|best|STEP] [--data FILE] [--seed S] [--batch B]",
-                "",
-                "  without --data     the validation split (last 10%) of tinyshakespeare",
-                "  --data FILE        the whole FILE instead",
-                "  Reports (1) the mean loss over consecutive, non-overlapping windows of context+1 characters from the start",
-                "  (SPEC 4: each window predicts its last `context` characters; a final partial window is dropped), and",
-                "  (2) the loss of one fixed batch of B random windows drawn with --seed S (default seed 1, batch 12).");
-    }
-
-    @Override
     public int run(String[] argv) throws IOException {
         Args args = new Args(argv, Set.of("debug"));
         args.flag("debug");

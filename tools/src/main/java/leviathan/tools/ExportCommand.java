@@ -25,21 +25,6 @@ final class ExportCommand implements Main.Command {
     static final String VOCAB_FILE = "vocab.json";
 
     @Override
-    public String summary() {
-        return "export an attention checkpoint for Hugging Face transformers (GPT2LMHeadModel)";
-    }
-
-    @Override
-    public String help() {
-        return String.join("\n",
-                "usage: leviathan export --checkpoint RUN_DIR|SET_DIR|FILE [--set latest|best|STEP] --hf DIR",
-                "",
-                "  --hf DIR   writes DIR/model.safetensors, DIR/config.json (GPT-2) and DIR/vocab.json (character -> id);",
-                "             then in Python: GPT2LMHeadModel.from_pretrained(DIR); ids = [vocab[c] for c in text]",
-                "  only mixer=attention is GPT-2; other mixers are refused");
-    }
-
-    @Override
     public int run(String[] argv) throws IOException {
         Args args = new Args(argv, Set.of("debug"));
         args.flag("debug");

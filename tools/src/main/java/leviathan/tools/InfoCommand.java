@@ -18,23 +18,8 @@ import leviathan.trainer.TrainConfig;
 /** {@code leviathan info}: config, parameter count and memory estimate of a preset or checkpoint. */
 final class InfoCommand implements Main.Command {
     @Override
-    public String summary() {
-        return "config, parameter count and memory estimate of a preset or checkpoint";
-    }
-
-    @Override
-    public String help() {
-        return String.join("\n",
-                "usage: leviathan info [--preset NAME | --checkpoint RUN_DIR|SET_DIR|FILE [--set latest|best|STEP]] [--vocab V] [--tensors]",
-                "                      [--no_estimate] [--backend B] [--threads N] [--KEY=VALUE ...]",
-                "",
-                "  --preset NAME   one of " + String.join(", ", Preset.all().keySet()) + " (default baby); --vocab sets V (default 65)",
-                "  --checkpoint    a run: also its step, tokens seen, last losses, when it was saved and its recorded options",
-                "  --tensors       list every tensor with its shape",
-                "  --no_estimate   skip timing a few training steps (at batch <= 2, scaled) to estimate the step time",
-                "  model/training overrides as for train (e.g. --mixer=attention --width=256 --batch=32)",
-                "",
-                "mixers:", mixerList());
+    public Map<String, ?> helpValues() {
+        return Map.of("presets", String.join(", ", Preset.all().keySet()), "mixers", mixerList().stripTrailing());
     }
 
     @Override

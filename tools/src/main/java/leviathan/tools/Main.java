@@ -9,29 +9,33 @@ import java.util.Map;
 public final class Main {
     private Main() {}
 
+    /**
+     * A subcommand. Its name is its class name without "Command", in lower case ({@code TrainCommand}
+     * is {@code train}); its summary and help are the text {@code help/<name>.txt} ({@link HelpText}).
+     */
     interface Command {
-        String summary();
-
-        String help();
-
         int run(String[] args) throws IOException;
+
+        /** The values the help text names as {@code {{key}}}. */
+        default Map<String, ?> helpValues() {
+            return Map.of();
+        }
     }
 
+    /** The commands, in the order {@code leviathan --help} lists them. */
     static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
 
     static {
-        COMMANDS.put("train", new TrainCommand());
-        COMMANDS.put("sample", new SampleCommand());
-        COMMANDS.put("eval", new EvalCommand());
-        COMMANDS.put("info", new InfoCommand());
-        COMMANDS.put("bench", new BenchCommand());
-        COMMANDS.put("devices", new DevicesCommand());
-        COMMANDS.put("approx", new ApproxCommand());
-        COMMANDS.put("compare", new CompareCommand());
-        COMMANDS.put("scale", new ScaleCommand());
-        COMMANDS.put("plot", new PlotCommand());
-        COMMANDS.put("export", new ExportCommand());
-        COMMANDS.put("study", new StudyCommand());
+        Command[] all = {new TrainCommand(), new SampleCommand(), new EvalCommand(), new InfoCommand(), new BenchCommand(),
+            new DevicesCommand(), new ApproxCommand(), new CompareCommand(), new ScaleCommand(), new PlotCommand(),
+            new ExportCommand(), new StudyCommand()};
+        for (Command c : all) {
+            COMMANDS.put(c.getClass().getSimpleName().replace("Command", "").toLowerCase(java.util.Locale.ROOT), c);
+        }
+    }
+
+    static String help(String name) {
+        return HelpText.help(name, COMMANDS.get(name).helpValues());
     }
 
     public static void main(String[] argv) {
@@ -52,7 +56,7 @@ public final class Main {
         }
         String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
         if (java.util.Arrays.asList(rest).contains("--help") || java.util.Arrays.asList(rest).contains("-h")) {
-            System.out.println(cmd.help());
+            System.out.println(help(argv[0]));
             return 0;
         }
         try {
@@ -80,7 +84,7 @@ public final class Main {
 
     static String usage() {
         StringBuilder sb = new StringBuilder("usage: leviathan <command> [--options]   (leviathan <command> --help for details)\n\ncommands:\n");
-        COMMANDS.forEach((k, v) -> sb.append(String.format("  %-8s %s%n", k, v.summary())));
+        COMMANDS.forEach((k, v) -> sb.append(String.format("  %-8s %s%n", k, HelpText.summary(k))));
         sb.append("\ncommon options: --debug (stack traces), --threads N (JVM backend threads; default all cores)");
         return sb.toString();
     }

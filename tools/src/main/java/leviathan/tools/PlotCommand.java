@@ -24,23 +24,6 @@ final class PlotCommand implements Main.Command {
     static final int WIDTH = 900;
     static final int HEIGHT = 560;
 
-    @Override
-    public String summary() {
-        return "plot the training and validation loss of runs (PNG)";
-    }
-
-    @Override
-    public String help() {
-        return String.join("\n",
-                "usage: leviathan plot RUN_DIR... [--out FILE.png] [--x step|time]",
-                "",
-                "  RUN_DIR      a run directory (or its metrics.jsonl); several runs share the axes, one colour each",
-                "  --out FILE   where the PNG goes (default RUN_DIR/loss.png for one run, loss.png here for several)",
-                "  --x          step (default) or time: seconds of training, resumed runs counted without the pauses",
-                "",
-                "training loss: mean over each log interval (solid); validation loss: at each evaluation (dashed, dots)");
-    }
-
     /** One run's curves, as read from its metrics file. */
     record RunCurves(String label, double[] trainX, double[] trainLoss, double[] valX, double[] valLoss, int skippedLines) {}
 

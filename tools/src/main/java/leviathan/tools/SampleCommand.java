@@ -11,26 +11,6 @@ import leviathan.trainer.Sampler;
 /** {@code leviathan sample}: generate text from a checkpoint. */
 final class SampleCommand implements Main.Command {
     @Override
-    public String summary() {
-        return "generate text from a checkpoint";
-    }
-
-    @Override
-    public String help() {
-        return String.join("\n",
-                "usage: leviathan sample --checkpoint RUN_DIR|SET_DIR|FILE [--set latest|best|STEP] [--prompt TEXT | --prompt_file F]",
-                "                        [--num_samples N] [--length N] [--temperature T] [--top-k K] [--seed S]",
-                "",
-                "  --prompt TEXT      text to continue (default a newline); every character must be in the model's vocabulary",
-                "  --prompt_file F    the prompt is the whole of file F (UTF-8)",
-                "  --num_samples N    N continuations of the same prompt, each a different draw, each under a '--- sample i of N ---' line (default 1)",
-                "  --length N         characters to generate (default 500)",
-                "  --temperature T    0 = always the most likely character; default 0.8",
-                "  --top-k K          sample among the K most likely characters (default 0 = all)",
-                "  --seed S           sampling seed (default 1)");
-    }
-
-    @Override
     public int run(String[] argv) throws IOException {
         Args args = new Args(argv, Set.of("debug"));
         args.flag("debug");

@@ -29,24 +29,8 @@ import leviathan.model.ModelConfig;
  */
 final class ScaleCommand implements Main.Command {
     @Override
-    public String summary() {
-        return "time and memory of one mixer layer against sequence length (log-log plot, fitted exponents)";
-    }
-
-    @Override
-    public String help() {
-        return String.join("\n",
-                "usage: leviathan scale [--mixers a,b,...] [--lengths 256,512,1024,2048,4096] [--batch 1] [--width 128] [--heads 4]",
-                "                       [--reps 3] [--max-seconds 20] [--fit-from 512] [--out DIR] [--threads N] [--MIXER.KEY=VALUE]",
-                "",
-                "  times forward+backward of one layer for each length, after an untimed sweep over all lengths (for the JIT):",
-                "  warm-up runs for at least " + MIN_WARMUP_SECONDS + " s and until two in a row are within 10% of each other (at most "
-                        + MAX_WARMUP_RUNS + " runs",
-                "  or --max-seconds), then the median of --reps; a mixer stops at the first length whose single run exceeds",
-                "  --max-seconds. The exponent is fitted on lengths ≥ --fit-from, with its R²; a fit on fewer than 3 lengths,",
-                "  with R² < 0.9 or a negative slope gets a warning (it is not a complexity).",
-                "  Mixer options as --MIXER.KEY=VALUE (e.g. --longformer.window=64). Writes DIR/scale.json and DIR/scale.png",
-                "  (default DIR runs/scale).");
+    public Map<String, ?> helpValues() {
+        return Map.of("min_warmup_seconds", MIN_WARMUP_SECONDS, "max_warmup_runs", MAX_WARMUP_RUNS);
     }
 
     /** Warm-up runs stop once two consecutive ones differ by at most this fraction: the JIT has compiled the kernels. */

@@ -29,42 +29,16 @@ final class StudyCommand implements Main.Command {
     static final String DEFAULT_OUT = "runs/study";
     static final String TABLE = "study.txt";
     static final String JSON = "study.json";
+
+    @Override
+    public Map<String, ?> helpValues() {
+        return Map.of("out", DEFAULT_OUT, "table", TABLE, "json", JSON, "mixers", String.join(",", StudyGrid.DEFAULT_MIXERS),
+                "contexts", StudyGrid.join(StudyGrid.DEFAULT_CONTEXTS), "seeds", StudyGrid.join(StudyGrid.DEFAULT_SEEDS),
+                "tokens_per_step", StudyGrid.DEFAULT_TOKENS_PER_STEP, "steps", StudyGrid.DEFAULT_STEPS,
+                "checkpoint_interval", StudyGrid.CHECKPOINT_INTERVAL, "eval_iters", StudyGrid.EVAL_ITERS);
+    }
     /** Where a cell's result sits under the study directory: T&lt;context&gt;/&lt;mixer&gt;/seed&lt;seed&gt;/result.json. */
     private static final Pattern CELL_PATH = Pattern.compile("T(\\d+)/([^/]+)/seed(-?\\d+)/" + Pattern.quote(CellResult.FILE));
-
-    @Override
-    public String summary() {
-        return "train and evaluate mixers x contexts x seeds; loss ± s.e. and t-tests against attention (table, JSON, PNG)";
-    }
-
-    @Override
-    public String help() {
-        return String.join("\n",
-                "usage: leviathan study [--out DIR] [--mixers a,b,...] [--contexts 64,512] [--seeds 1337,1,2] [--tokens_per_step 1024]",
-                "                       [--steps 2000] [--data FILE] [--only T=N,mixer=M,seed=S] [--emit-jobs FILE] [--threads N]",
-                "                       [--layers/--heads/--width N] [--TRAINING_OPTION=V ...] [--MIXER.KEY=VALUE ...]",
-                "       leviathan study --collect DIR",
-                "",
-                "  trains every cell (mixer x context x seed) as an ordinary run directory DIR/T<context>/<mixer>/seed<seed>",
-                "  (default DIR " + DEFAULT_OUT + "), evaluates it on the whole validation split (as eval) and writes its",
-                "  result.json; then prints the table per context and writes DIR/" + TABLE + ", DIR/" + JSON + " and DIR/study-*.png.",
-                "  defaults: mixers " + String.join(",", StudyGrid.DEFAULT_MIXERS) + "; contexts " + StudyGrid.join(StudyGrid.DEFAULT_CONTEXTS)
-                        + "; seeds " + StudyGrid.join(StudyGrid.DEFAULT_SEEDS) + ";",
-                "  " + StudyGrid.DEFAULT_TOKENS_PER_STEP + " tokens per step in every cell (batch = tokens_per_step / context); "
-                        + StudyGrid.DEFAULT_STEPS + " steps; the rest is the baby recipe",
-                "  (4 layers, 4 heads, width 128, lr 1e-3 -> 1e-4, warm-up 100, ...), a checkpoint every "
-                        + StudyGrid.CHECKPOINT_INTERVAL + " steps,",
-                "  the periodic evaluations (the curves) on " + StudyGrid.EVAL_ITERS + " batches per split, no text samples.",
-                "  --layers --heads --width and training options (e.g. --eval_iters=200) apply to every cell; mixer options as",
-                "  --MIXER.KEY=VALUE (e.g. --longformer.window=32). --mixer, --context, --seed and --batch are the grid's.",
-                "",
-                "  rerunning the same command skips finished cells (result.json with the same options) and resumes an",
-                "  interrupted one from its checkpoint. Ctrl-C/SIGTERM stop it after saving the cell's checkpoint.",
-                "  --only T=512,mixer=performer,seed=1   train and evaluate only the cells selected (any of the three keys)",
-                "  --emit-jobs FILE   write one shell command per unfinished cell, for GNU parallel (parallel -j N < FILE) or a",
-                "                     Slurm array (sed -n \"${SLURM_ARRAY_TASK_ID}p\" FILE | sh); nothing is trained",
-                "  --collect DIR      build the table, JSON and PNGs from the cells' result files under DIR (no training)");
-    }
 
     @Override
     public int run(String[] argv) throws IOException {

@@ -28,6 +28,12 @@ import leviathan.trainer.RunState;
 
 /** {@code leviathan train}: train (or resume) a model and save checkpoints in a run directory. */
 final class TrainCommand implements Main.Command {
+    @Override
+    public Map<String, ?> helpValues() {
+        return Map.of("presets", String.join("|", Preset.all().keySet()), "baby", Preset.get("baby").description,
+                "training_options", "--" + TrainConfig.KEYS.replace(", ", " --"));
+    }
+
     /** Where the run's console output goes; null: System.out as it is when the command runs (tests replace it). */
     private final java.io.PrintStream log;
 
@@ -42,39 +48,6 @@ final class TrainCommand implements Main.Command {
 
     private java.io.PrintStream out() {
         return log != null ? log : System.out;
-    }
-
-    @Override
-    public String summary() {
-        return "train a model (or --resume one) and save checkpoints";
-    }
-
-    @Override
-    public String help() {
-        return String.join("\n",
-                "usage: leviathan train [--preset baby|seed] [--data FILE|tinyshakespeare] [--out DIR] [--resume]",
-                "                       [--stop-at N] [--threads N] [--backend jvm|tornado] [--device B:D] [--profile] [--KEY=VALUE ...]",
-                "",
-                "  --preset NAME      starting configuration (default baby: " + Preset.get("baby").description + ")",
-                "  --data FILE        any UTF-8 text; default tinyshakespeare (data/, ../shared/data/, cache, or downloaded)",
-                "  --out DIR          run directory: config.json, metrics.jsonl, checkpoints/, model.safetensors",
-                "                     (default runs/<preset>-<mixer>, or -2, -3, … if taken); a new run never writes over",
-                "                     a directory that holds a checkpoint",
-                "  --resume           continue the run in --out exactly where it stopped (same data required)",
-                "  --stop-at N        stop after step N (schedule unchanged), save, and exit; resume later",
-                "  --backend NAME     jvm (default) or tornado (under the TornadoVM launcher); --device B:D picks the",
-                "                     TornadoVM device listed by 'leviathan devices' (also written tornado:B:D)",
-                "  --profile          print the per-stage profile after training (and write profile.json)",
-                "  model options:     --layers --heads --width --context --mixer NAME",
-                "  training options:  --" + TrainConfig.KEYS.replace(", ", " --"),
-                "  mixer options:     any other --KEY=VALUE goes to the mixer (e.g. --lags=4 for leviathan)",
-                "",
-                "  --config FILE      a JSON object of these options (the command line wins); every run writes its effective",
-                "                     options to RUN/config.json, so --config RUN/config.json reruns it",
-                "",
-                "Checkpoints are committed as whole sets in RUN/checkpoints/step-N (the last --keep_last, default 2, and the best",
-                "by validation loss are kept); RUN/model.safetensors is the latest model. One process trains a run directory at a",
-                "time. Ctrl-C, SIGTERM and SIGHUP finish the current step, save and exit with 130, 143 and 129.");
     }
 
     @Override

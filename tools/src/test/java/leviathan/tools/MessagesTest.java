@@ -110,6 +110,21 @@ class MessagesTest {
     }
 
     @Test
+    void everyCommandHasItsHelpWithEveryValueFilledIn() {
+        CliRunner.Result list = run("--help");
+        assertEquals(0, list.code);
+        for (String name : Main.COMMANDS.keySet()) {
+            CliRunner.Result r = run(name, "--help");
+            assertEquals(0, r.code, r.toString());
+            assertTrue(r.out.startsWith("usage: leviathan " + name), r.out);
+            assertFalse(r.out.contains("{{"), "a placeholder left in the help of " + name + ":\n" + r.out);
+            assertTrue(list.out.contains(String.format("  %-8s %s", name, HelpText.summary(name))), list.out);
+        }
+        assertTrue(run("train", "--help").out.contains("--preset baby|seed|shakespeare"), "the presets come from the code");
+        assertTrue(run("study", "--help").out.contains("2000 steps"), "the study's defaults come from the code");
+    }
+
+    @Test
     void aFailedStartLeavesNoRunDirectory() throws IOException {
         assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("b"), "--backend=foo"), 2, "unknown backend");
         assertFalse(Files.exists(tmp.resolve("b")));

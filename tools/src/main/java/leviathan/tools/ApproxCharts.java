@@ -28,8 +28,8 @@ final class ApproxCharts {
         for (int p = 0; p < pairs.size(); p++) {
             double[] pos = new double[ms.length], trig = new double[ms.length];
             for (int i = 0; i < ms.length; i++) {
-                pos[i] = byM[i].positive[p];
-                trig[i] = byM[i].trigonometric[p];
+                pos[i] = byM[i].positive()[p];
+                trig[i] = byM[i].trigonometric()[p];
             }
             Color c = Charts.PALETTE[p % Charts.PALETTE.length];
             String sm = fmt("SM=%.3g", pairs.get(p).sm);
@@ -50,11 +50,11 @@ final class ApproxCharts {
             for (int p = 0; p < pairs.size(); p++) {
                 if (pairs.get(p).norm == norm) {
                     sm.add(pairs.get(p).sm);
-                    pos.add(bySm.positive[p]);
-                    trig.add(bySm.trigonometric[p]);
-                    highest = Math.max(highest, Math.max(bySm.positive[p], bySm.trigonometric[p]));
+                    pos.add(bySm.positive()[p]);
+                    trig.add(bySm.trigonometric()[p]);
+                    highest = Math.max(highest, Math.max(bySm.positive()[p], bySm.trigonometric()[p]));
                     if (!isExactCase(pairs.get(p))) {
-                        lowest = Math.min(lowest, Math.min(bySm.positive[p], bySm.trigonometric[p]));
+                        lowest = Math.min(lowest, Math.min(bySm.positive()[p], bySm.trigonometric()[p]));
                     }
                 }
             }

@@ -86,15 +86,7 @@ final class ApproxCommand implements Main.Command {
     }
 
     /** Relative mean squared errors of both estimators, one per pair. */
-    static final class Errors {
-        final double[] positive;
-        final double[] trigonometric;
-
-        Errors(double[] positive, double[] trigonometric) {
-            this.positive = positive;
-            this.trigonometric = trigonometric;
-        }
-    }
+    record Errors(double[] positive, double[] trigonometric) {}
 
     @Override
     public int run(String[] argv) throws IOException {
@@ -278,7 +270,7 @@ final class ApproxCommand implements Main.Command {
         for (int i = 0; i < s.ms.length; i++) {
             sb.append(fmt("%6d", s.ms[i]));
             for (int p = 0; p < versusM.size(); p++) {
-                sb.append(fmt(" | %15.4g %15.4g", byM[i].positive[p], byM[i].trigonometric[p]));
+                sb.append(fmt(" | %15.4g %15.4g", byM[i].positive()[p], byM[i].trigonometric()[p]));
             }
             sb.append('\n');
         }
@@ -286,7 +278,7 @@ final class ApproxCommand implements Main.Command {
         sb.append(fmt("%7s %6s %11s | %11s %11s | %11s %11s | %s%n", "|x|=|y|", "θ", "SM", "φ⁺", "theory", "trig", "theory", "more accurate"));
         for (int p = 0; p < versusSm.size(); p++) {
             Pair pair = versusSm.get(p);
-            double pos = bySm.positive[p], trig = bySm.trigonometric[p];
+            double pos = bySm.positive()[p], trig = bySm.trigonometric()[p];
             sb.append(fmt("%7s %5.0f° %11.4g | %11.4g %11.4g | %11.4g %11.4g | %s%n", num(pair.norm), Math.toDegrees(pair.angle), pair.sm,
                     pos, pair.positiveTheory(s.kernelM), trig, pair.trigonometricTheory(s.kernelM),
                     pos < trig ? "positive" : trig < pos ? "trigonometric" : "tie"));
@@ -312,8 +304,8 @@ final class ApproxCommand implements Main.Command {
             double[] pos = new double[s.ms.length], trig = new double[s.ms.length];
             double[] posTheory = new double[s.ms.length], trigTheory = new double[s.ms.length];
             for (int i = 0; i < s.ms.length; i++) {
-                pos[i] = byM[i].positive[p];
-                trig[i] = byM[i].trigonometric[p];
+                pos[i] = byM[i].positive()[p];
+                trig[i] = byM[i].trigonometric()[p];
                 posTheory[i] = pair.positiveTheory(s.ms[i]);
                 trigTheory[i] = pair.trigonometricTheory(s.ms[i]);
             }
@@ -331,8 +323,8 @@ final class ApproxCommand implements Main.Command {
         for (int p = 0; p < versusSm.size(); p++) {
             Pair pair = versusSm.get(p);
             Map<String, Object> e = pairHeader(pair);
-            e.put("positive", estimator(bySm.positive[p], pair.positiveTheory(s.kernelM)));
-            e.put("trigonometric", estimator(bySm.trigonometric[p], pair.trigonometricTheory(s.kernelM)));
+            e.put("positive", estimator(bySm.positive()[p], pair.positiveTheory(s.kernelM)));
+            e.put("trigonometric", estimator(bySm.trigonometric()[p], pair.trigonometricTheory(s.kernelM)));
             points.add(e);
         }
         b.put("points", points);

@@ -155,7 +155,7 @@ final class CellRunner {
         r.seed = cell.seed();
         r.options = grid.trainOptions(cell);
         r.dataSha256 = dataSha256;
-        r.steps = grid.steps;
+        r.steps = grid.steps();
         r.finishedAt = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
         return r;
     }
@@ -170,13 +170,13 @@ final class CellRunner {
     /** The whole-split evaluation of the trained cell, with what its metrics say about speed and time. */
     private CellResult evaluate(StudyGrid.Cell cell, Path dir) throws IOException {
         Checkpoints.Resolved latest = Checkpoints.resolve(dir, null);
-        if (latest.step() != grid.steps) {
-            throw new CliException(cell.label() + ": training ended at step " + latest.step() + " of " + grid.steps + " (log: "
+        if (latest.step() != grid.steps()) {
+            throw new CliException(cell.label() + ": training ended at step " + latest.step() + " of " + grid.steps() + " (log: "
                     + dir.resolve(LOG) + ")", 1);
         }
         Cli.LoadedModel m = Cli.load(latest);
         int T = m.model.config.contextLength;
-        int batch = grid.tokensPerStep / T;
+        int batch = grid.tokensPerStep() / T;
         int[] val = new Dataset(m.tokenizer.encode(corpus.text)).val;
         CellResult r = base(cell);
         r.outcome = CellResult.COMPLETED;

@@ -17,7 +17,9 @@ import java.util.Set;
 import org.jfree.chart.JFreeChart;
 
 import com.google.gson.Gson;
+import com.google.gson.FieldNamingPolicy;
 import com.google.gson.GsonBuilder;
+import com.google.gson.annotations.SerializedName;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
@@ -43,6 +45,7 @@ import leviathan.trainer.Trainer;
  */
 final class CompareCommand implements Main.Command {
     /** One mixer's outcome. */
+    /** One mixer's result; compare.json lists these as they are (field names in snake case). */
     static final class Row {
         String mixer;
         boolean causal;
@@ -51,9 +54,11 @@ final class CompareCommand implements Main.Command {
         double valLoss;
         double valBpc;
         double trainLoss;
+        @SerializedName("tokens_per_s")
         double tokensPerSecond;
-        List<double[]> curve = new ArrayList<>();
         String outcome;
+        @SerializedName("val_curve")
+        List<double[]> curve = new ArrayList<>();
     }
 
     @Override
@@ -188,24 +193,10 @@ final class CompareCommand implements Main.Command {
         root.put("preset", preset.name);
         root.put("data", corpus.path.toString());
         root.put("train", train.toMap());
-        List<Map<String, Object>> list = new ArrayList<>();
-        for (Row r : rows) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("mixer", r.mixer);
-            m.put("causal", r.causal);
-            m.put("parameters", r.parameters);
-            m.put("memory_bytes", r.memoryBytes);
-            m.put("val_loss", r.valLoss);
-            m.put("val_bpc", r.valBpc);
-            m.put("train_loss", r.trainLoss);
-            m.put("tokens_per_s", r.tokensPerSecond);
-            m.put("outcome", r.outcome);
-            m.put("val_curve", r.curve);
-            list.add(m);
-        }
-        root.put("mixers", list);
+        root.put("mixers", rows);
         root.put("notes", notes);
-        Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+        Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
+                .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create();
         AtomicFiles.writeString(file, gson.toJson(root));
     }
 

@@ -15,7 +15,9 @@ import java.util.Set;
 import org.apache.commons.math3.stat.descriptive.rank.Median;
 import org.jfree.chart.JFreeChart;
 
+import com.google.gson.FieldNamingPolicy;
 import com.google.gson.GsonBuilder;
+import com.google.gson.annotations.SerializedName;
 
 import leviathan.graph.Backend;
 import leviathan.graph.Profiler;
@@ -200,35 +202,27 @@ final class ScaleCommand implements Main.Command {
         return ScaleFit.of(points, from).slope();
     }
 
+    /** scale.json: the run's shape, then per mixer its fit and its points. */
+    private record ScaleJson(int batch, int width, int heads, int reps, int fitFrom, Map<String, MixerJson> mixers) {}
+
+    private record MixerJson(double exponent, double rSquared, int fitPoints, String fitWarning, List<PointJson> points) {}
+
+    private record PointJson(@SerializedName("T") int length, double ms, long bytes) {}
+
     private static void write(Path out, Map<String, List<double[]>> results, Map<String, ScaleFit> exponents,
                               int B, int C, int H, int reps, int fitFrom) throws IOException {
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("batch", B);
-        root.put("width", C);
-        root.put("heads", H);
-        root.put("reps", reps);
-        root.put("fit_from", fitFrom);
-        Map<String, Object> mixers = new LinkedHashMap<>();
+        Map<String, MixerJson> mixers = new LinkedHashMap<>();
         for (Map.Entry<String, List<double[]>> e : results.entrySet()) {
-            Map<String, Object> m = new LinkedHashMap<>();
             ScaleFit fit = exponents.get(e.getKey());
-            m.put("exponent", fit.slope());
-            m.put("r_squared", fit.rSquared());
-            m.put("fit_points", fit.points());
-            m.put("fit_warning", fit.warning());
-            List<Map<String, Object>> pts = new ArrayList<>();
+            List<PointJson> points = new ArrayList<>();
             for (double[] p : e.getValue()) {
-                Map<String, Object> q = new LinkedHashMap<>();
-                q.put("T", (int) p[0]);
-                q.put("ms", p[1]);
-                q.put("bytes", (long) p[2]);
-                pts.add(q);
+                points.add(new PointJson((int) p[0], p[1], (long) p[2]));
             }
-            m.put("points", pts);
-            mixers.put(e.getKey(), m);
+            mixers.put(e.getKey(), new MixerJson(fit.slope(), fit.rSquared(), fit.points(), fit.warning(), points));
         }
-        root.put("mixers", mixers);
-        AtomicFiles.writeString(out.resolve("scale.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(root));
+        ScaleJson root = new ScaleJson(B, C, H, reps, fitFrom, mixers);
+        AtomicFiles.writeString(out.resolve("scale.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().serializeNulls()
+                .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create().toJson(root));
         JFreeChart time = Charts.lines("forward+backward of one layer", "sequence length T", "ms", true, true);
         JFreeChart mem = Charts.lines("memory of one layer", "sequence length T", "bytes", true, true);
         int i = 0;

@@ -62,7 +62,7 @@ final class StudyCommand implements Main.Command {
         args.alsoKnown(OptionNames.modelAndTraining());
         args.rejectUnused("study");
         List<StudyGrid.Cell> selected = grid.select(only);
-        Corpus corpus = Corpus.load(grid.data);
+        Corpus corpus = Corpus.load(grid.data());
         CellRunner runner = new CellRunner(grid, root, corpus, runArguments, backendSpec, threads);
         if (emitJobs != null) {
             return emitJobs(Paths.get(emitJobs), root, grid, selected, runner, runArguments);
@@ -80,8 +80,8 @@ final class StudyCommand implements Main.Command {
             }
         }
         System.out.println(String.format(Locale.ROOT, "study: %d cell%s (%s x contexts %s x seeds %s, %d tokens/step, %d steps) in %s;"
-                + " %d finished before, %d to run", selected.size(), selected.size() == 1 ? "" : "s", String.join(",", grid.mixers),
-                StudyGrid.join(grid.contexts), StudyGrid.join(grid.seeds), grid.tokensPerStep, grid.steps, root,
+                + " %d finished before, %d to run", selected.size(), selected.size() == 1 ? "" : "s", String.join(",", grid.mixers()),
+                StudyGrid.join(grid.contexts()), StudyGrid.join(grid.seeds()), grid.tokensPerStep(), grid.steps(), root,
                 selected.size() - todo.size(), todo.size()));
         for (int i = 0; i < todo.size(); i++) {
             StudyGrid.Cell c = todo.get(i);

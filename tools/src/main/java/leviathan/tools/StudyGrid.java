@@ -19,8 +19,13 @@ import leviathan.trainer.TrainConfig;
  * shares, and each cell's complete {@code train} options. A cell's options spell out every model and
  * training option, so the cell is reproducible from its own config.json whatever the presets' defaults
  * become; the batch is {@code tokens_per_step / context}, so every cell sees as many tokens per step.
+ *
+ * @param data         --data as given (the default corpus by name, so that a cell finds it on any machine)
+ * @param overrides    --layers/--heads/--width and training options, as given; applied to every cell
+ * @param mixerOptions --MIXER.KEY=VALUE: options of one mixer, applied to its cells
  */
-final class StudyGrid {
+record StudyGrid(List<String> mixers, List<Integer> contexts, List<Long> seeds, int tokensPerStep, int steps, String data,
+                 Map<String, String> overrides, Map<String, Map<String, String>> mixerOptions) {
     /** The causal mixers (leviathan-same leaks later characters, so it is never in a language-model comparison). */
     static final List<String> DEFAULT_MIXERS = List.of("attention", "leviathan", "performer", "longformer", "synthesizer");
     static final List<Integer> DEFAULT_CONTEXTS = List.of(64, 512);
@@ -55,29 +60,6 @@ final class StudyGrid {
         }
     }
 
-    final List<String> mixers;
-    final List<Integer> contexts;
-    final List<Long> seeds;
-    final int tokensPerStep;
-    final int steps;
-    /** --data as given (the default corpus by name, so that a cell finds it on any machine). */
-    final String data;
-    /** --layers/--heads/--width and training options, as given; applied to every cell. */
-    final Map<String, String> overrides;
-    /** --MIXER.KEY=VALUE: options of one mixer, applied to its cells. */
-    final Map<String, Map<String, String>> mixerOptions;
-
-    private StudyGrid(List<String> mixers, List<Integer> contexts, List<Long> seeds, int tokensPerStep, int steps, String data,
-                      Map<String, String> overrides, Map<String, Map<String, String>> mixerOptions) {
-        this.mixers = mixers;
-        this.contexts = contexts;
-        this.seeds = seeds;
-        this.tokensPerStep = tokensPerStep;
-        this.steps = steps;
-        this.data = data;
-        this.overrides = overrides;
-        this.mixerOptions = mixerOptions;
-    }
 
     /** Reads the grid options and the overrides (every option not read yet that is a model, training or mixer option). */
     static StudyGrid parse(Args args) {

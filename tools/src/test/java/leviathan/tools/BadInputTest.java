@@ -46,7 +46,7 @@ class BadInputTest {
         data = CliRunner.writeText(shared.resolve("data.txt"), CliRunner.text(2000));
         run = shared.resolve("run");
         CliRunner.Result r = train("--data=" + data, "--out=" + run, "--steps=3", "--eval_interval=0");
-        assertEquals(0, r.code, r.toString());
+        assertEquals(0, r.code(), r.toString());
         assertTrue(Files.isRegularFile(run.resolve(CheckpointSet.MODEL_FILE)), r.toString());
         assertTrue(Files.isRegularFile(setFile(run, CheckpointSet.OPTIMIZER_FILE)), r.toString());
     }
@@ -82,6 +82,18 @@ class BadInputTest {
     }
 
     /** A copy of the finished run, to resume or damage (links become copies, so damage stays where it is done). */
+    /** {@code train --resume} of {@code dir} with {@code options} fails cleanly and leaves every file of the run as it was. */
+    static void assertResumeRefused(Path dir, int code, String fragment, String... options) throws IOException {
+        Map<String, byte[]> before = snapshot(dir);
+        String[] argv = new String[options.length + 3];
+        argv[0] = "train";
+        argv[1] = "--resume";
+        argv[2] = "--out=" + dir;
+        System.arraycopy(options, 0, argv, 3, options.length);
+        assertCleanError(run(argv), code, fragment);
+        assertUnchanged(dir, before);
+    }
+
     Path copyOfRun(String name) throws IOException {
         Path dir = tmp.resolve(name);
         try (var s = Files.walk(run)) {
@@ -122,9 +134,7 @@ class BadInputTest {
         assertCleanError(train("--data=" + missing, "--out=" + tmp.resolve("r")), 1, "does not exist");
         assertFalse(Files.exists(tmp.resolve("r").resolve(CheckpointSet.MODEL_FILE)));
         Path dir = copyOfRun("resume-missing");
-        Map<String, byte[]> before = snapshot(dir);
-        assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + missing), 1, "does not exist");
-        assertUnchanged(dir, before);
+        assertResumeRefused(dir, 1, "does not exist", "--data=" + missing);
     }
 
     @Test
@@ -132,9 +142,7 @@ class BadInputTest {
         Path empty = file("empty.txt", new byte[0]);
         assertCleanError(train("--data=" + empty, "--out=" + tmp.resolve("r")), 1, "empty");
         Path dir = copyOfRun("resume-empty");
-        Map<String, byte[]> before = snapshot(dir);
-        assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + empty), 1, "empty");
-        assertUnchanged(dir, before);
+        assertResumeRefused(dir, 1, "empty", "--data=" + empty);
     }
 
     @Test
@@ -179,7 +187,7 @@ class BadInputTest {
         assertCleanError(run("train", "--backend=tornado:0:0", "--device=0:1", "--data=" + data, "--out=" + tmp.resolve("r")), 2,
                 "give the device once");
         CliRunner.Result r = run("frobnicate");
-        assertEquals(2, r.code);
+        assertEquals(2, r.code());
         assertTrue(r.errLines().get(0).startsWith("error: unknown command 'frobnicate'"), r.toString());
         assertFalse(Files.exists(tmp.resolve("r").resolve(CheckpointSet.MODEL_FILE)));
     }
@@ -200,11 +208,9 @@ class BadInputTest {
     @Test
     void badOptionsOnResumeKeepTheCheckpoint() throws IOException {
         Path dir = copyOfRun("resume-bad");
-        Map<String, byte[]> before = snapshot(dir);
-        assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + data, "--batch=0"), 2, "batch");
-        assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + data, "--width=32"), 2, "cannot change on --resume");
-        assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + data, "--frobnicate=1"), 2, "frobnicate");
-        assertUnchanged(dir, before);
+        assertResumeRefused(dir, 2, "batch", "--data=" + data, "--batch=0");
+        assertResumeRefused(dir, 2, "cannot change on --resume", "--data=" + data, "--width=32");
+        assertResumeRefused(dir, 2, "frobnicate", "--data=" + data, "--frobnicate=1");
     }
 
     @Test
@@ -230,8 +236,8 @@ class BadInputTest {
         assertCleanError(run("eval", "--checkpoint=" + run, "--data=" + upper), 1, "not in the model's vocabulary");
         // And a prompt inside it works.
         CliRunner.Result ok = run("sample", "--checkpoint=" + run, "--prompt=the ", "--length=5", "--threads=1");
-        assertEquals(0, ok.code, ok.toString());
-        assertTrue(ok.out.startsWith("the "), ok.toString());
+        assertEquals(0, ok.code(), ok.toString());
+        assertTrue(ok.out().startsWith("the "), ok.toString());
     }
 
     // ---- checkpoints ---------------------------------------------------------------------------
@@ -250,9 +256,7 @@ class BadInputTest {
         // A set with the model but without the optimizer state.
         Path half = copyOfRun("no-optimizer");
         Files.delete(setFile(half, CheckpointSet.OPTIMIZER_FILE));
-        Map<String, byte[]> before = snapshot(half);
-        assertCleanError(run("train", "--resume", "--out=" + half, "--data=" + data), 1, "optimizer");
-        assertUnchanged(half, before);
+        assertResumeRefused(half, 1, "optimizer", "--data=" + data);
     }
 
     @Test
@@ -269,16 +273,12 @@ class BadInputTest {
         // Resuming a run whose model file was cut in half: refused, and the damaged files stay as they are.
         Path dir = copyOfRun("truncated-run");
         Files.write(setFile(dir, CheckpointSet.MODEL_FILE), Arrays.copyOf(bytes, bytes.length / 2));
-        Map<String, byte[]> before = snapshot(dir);
-        assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + data), 1, "truncated");
-        assertUnchanged(dir, before);
+        assertResumeRefused(dir, 1, "truncated", "--data=" + data);
         // Optimizer state cut in half.
         Path dir2 = copyOfRun("truncated-optimizer");
         byte[] opt = Files.readAllBytes(setFile(dir2, CheckpointSet.OPTIMIZER_FILE));
         Files.write(setFile(dir2, CheckpointSet.OPTIMIZER_FILE), Arrays.copyOf(opt, opt.length / 2));
-        Map<String, byte[]> before2 = snapshot(dir2);
-        assertCleanError(run("train", "--resume", "--out=" + dir2, "--data=" + data), 1, "truncated");
-        assertUnchanged(dir2, before2);
+        assertResumeRefused(dir2, 1, "truncated", "--data=" + data);
     }
 
     @Test
@@ -306,9 +306,7 @@ class BadInputTest {
         // A foreign file in place of a run's model: resume refuses and leaves it.
         Path dir = copyOfRun("foreign-run");
         Files.copy(text, setFile(dir, CheckpointSet.MODEL_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Map<String, byte[]> before = snapshot(dir);
-        assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + data), 1, "not a safetensors file");
-        assertUnchanged(dir, before);
+        assertResumeRefused(dir, 1, "not a safetensors file", "--data=" + data);
     }
 
     static byte[] minimal(String header) {
@@ -363,12 +361,10 @@ class BadInputTest {
         // A model file from another run beside this run's optimizer state (a torn or mixed pair).
         Path mixed = copyOfRun("mixed");
         CliRunner.Result r = train("--data=" + data, "--out=" + tmp.resolve("another"), "--steps=2", "--eval_interval=0", "--seed=5");
-        assertEquals(0, r.code, r.toString());
+        assertEquals(0, r.code(), r.toString());
         Files.copy(tmp.resolve("another").resolve(CheckpointSet.MODEL_FILE), setFile(mixed, CheckpointSet.MODEL_FILE),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Map<String, byte[]> mixedBefore = snapshot(mixed);
-        assertCleanError(run("train", "--resume", "--out=" + mixed, "--data=" + data), 1, "different");
-        assertUnchanged(mixed, mixedBefore);
+        assertResumeRefused(mixed, 1, "different", "--data=" + data);
         assertUnchanged(run, snapshot(run));
         assertArrayEquals(before.get("checkpoints/step-00000003/optimizer.safetensors"), Files.readAllBytes(setFile(dir, CheckpointSet.OPTIMIZER_FILE)));
     }
@@ -461,7 +457,7 @@ class BadInputTest {
         String stale = "{\"step\":10,\"train_loss\":9.0}\n{\"step\":20,\"train_loss\":8.0}\n";
         Files.writeString(dir.resolve("metrics.jsonl"), stale);
         CliRunner.Result r = train("--data=" + data, "--out=" + dir, "--steps=2", "--log_interval=1", "--eval_interval=0");
-        assertEquals(0, r.code, r.toString());
+        assertEquals(0, r.code(), r.toString());
         java.util.List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
         assertTrue(lines.get(0).startsWith("{\"step\":1,"), "the new run's lines only: " + lines);
         assertEquals(stale, Files.readString(dir.resolve("metrics.removed.jsonl")), "the stale lines are kept aside, not lost");
@@ -470,8 +466,8 @@ class BadInputTest {
     @Test
     void debugPrintsTheStackTrace() {
         CliRunner.Result r = train("--data=" + tmp.resolve("missing.txt"), "--out=" + tmp.resolve("r"), "--debug");
-        assertEquals(1, r.code, r.toString());
+        assertEquals(1, r.code(), r.toString());
         assertTrue(r.errLines().get(0).startsWith("error: "), r.toString());
-        assertTrue(r.err.contains("\tat "), "--debug should print the stack trace:\n" + r);
+        assertTrue(r.err().contains("\tat "), "--debug should print the stack trace:\n" + r);
     }
 }

@@ -31,7 +31,7 @@ class ChartCommandsTest {
         Path out = dir.resolve("compare");
         CliRunner.Result r = CliRunner.run("compare", "--mixers", "attention,leviathan", "--data", data.toString(), "--out", out.toString(),
                 "--threads", "1", "--steps=4", "--batch=2", "--eval_interval=2", "--eval_iters=1");
-        assertEquals(0, r.code, r.toString());
+        assertEquals(0, r.code(), r.toString());
         BufferedImage png = png(out.resolve("compare.png"));
         assertEquals(760, png.getWidth());
         assertEquals(480, png.getHeight());
@@ -41,7 +41,7 @@ class ChartCommandsTest {
         // Leviathan starts as attention: after 4 steps their losses may print the same, and then the output says why.
         boolean identical = String.format("%.4f", mixers.get(0).getAsJsonObject().get("val_loss").getAsDouble())
                 .equals(String.format("%.4f", mixers.get(1).getAsJsonObject().get("val_loss").getAsDouble()));
-        assertEquals(identical, r.out.contains("note: attention and leviathan have"), r.out);
+        assertEquals(identical, r.out().contains("note: attention and leviathan have"), r.out());
         assertEquals(identical ? 1 : 0, JsonParser.parseString(Files.readString(out.resolve("compare.json"))).getAsJsonObject()
                 .getAsJsonArray("notes").size());
     }
@@ -51,7 +51,7 @@ class ChartCommandsTest {
         Path out = dir.resolve("scale");
         CliRunner.Result r = CliRunner.run("scale", "--mixers", "attention,performer", "--lengths", "8,16,32", "--width", "8", "--heads", "2",
                 "--reps", "1", "--fit-from", "8", "--max-seconds", "0.05", "--threads", "1", "--out", out.toString());
-        assertEquals(0, r.code, r.toString());
+        assertEquals(0, r.code(), r.toString());
         BufferedImage png = png(out.resolve("scale.png"));
         assertEquals(2 * 620, png.getWidth());
         assertEquals(440, png.getHeight());
@@ -78,7 +78,7 @@ class ChartCommandsTest {
         Path png = dir.resolve("backends.png"), json = dir.resolve("backends.json");
         CliRunner.Result r = CliRunner.run("bench", "backends", "--backends", "jvm", "--steps", "2", "--warmup", "1", "--threads", "1",
                 "--layers=1", "--width=16", "--heads=2", "--context=8", "--batch=2", "--png", png.toString(), "--json", json.toString());
-        assertEquals(0, r.code, r.toString());
+        assertEquals(0, r.code(), r.toString());
         JsonObject root = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
         assertEquals("jvm", root.get("reference").getAsString());
         JsonObject jvm = root.getAsJsonArray("backends").get(0).getAsJsonObject();

@@ -16,8 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import leviathan.model.Safetensors;
 import leviathan.trainer.CheckpointSet;
 import leviathan.trainer.RunDirectory;
+import leviathan.trainer.StopSignal;
 
 /**
  * Resume exactness through the command line: {@code train --stop-at=10} then {@code train --resume}
@@ -36,15 +38,15 @@ class CliResumeTest {
         Path straight = tmp.resolve("straight"), split = tmp.resolve("split");
 
         CliRunner.Result a = train(concat(RUN, "--data=" + data, "--out=" + straight));
-        assertEquals(0, a.code, a.toString());
+        assertEquals(0, a.code(), a.toString());
 
         CliRunner.Result b1 = train(concat(RUN, "--data=" + data, "--out=" + split, "--stop-at=10"));
-        assertEquals(0, b1.code, b1.toString());
-        assertTrue(b1.out.contains("stopped at step 10"), b1.toString());
+        assertEquals(0, b1.code(), b1.toString());
+        assertTrue(b1.out().contains("stopped at step 10"), b1.toString());
         CliRunner.Result b2 = CliRunner.run("train", "--resume", "--out=" + split, "--data=" + data, "--threads=2");
-        assertEquals(0, b2.code, b2.toString());
-        assertTrue(b2.out.contains("resuming " + split + " at step 10"), b2.toString());
-        assertTrue(b2.out.contains("finished at step 20"), b2.toString());
+        assertEquals(0, b2.code(), b2.toString());
+        assertTrue(b2.out().contains("resuming " + split + " at step 10"), b2.toString());
+        assertTrue(b2.out().contains("finished at step 20"), b2.toString());
 
         List<String> lossesA = trainLosses(straight), lossesB = trainLosses(split);
         assertEquals(20, lossesA.size(), "one train_loss per step");
@@ -59,7 +61,7 @@ class CliResumeTest {
         // Resuming a finished run does nothing and changes nothing.
         byte[] model = Files.readAllBytes(split.resolve(CheckpointSet.MODEL_FILE));
         CliRunner.Result again = CliRunner.run("train", "--resume", "--out=" + split, "--data=" + data, "--threads=2");
-        assertEquals(0, again.code, again.toString());
+        assertEquals(0, again.code(), again.toString());
         assertArrayEquals(model, Files.readAllBytes(split.resolve(CheckpointSet.MODEL_FILE)));
     }
 
@@ -105,5 +107,30 @@ class CliResumeTest {
             }
         }
         return out;
+    }
+
+    @Test
+    /** Ctrl-C through the command line: exit code 130, a checkpoint, a line saying where it is, and a resume to the end. */
+    void interruptedTrainingExits130AndSaysWhereItSaved() throws Exception {
+        Path data = CliRunner.writeText(tmp.resolve("data.txt"), CliRunner.text(2000));
+        Path out = tmp.resolve("run");
+        StopSignal.request();
+        CliRunner.Result r;
+        try {
+            r = train("--data=" + data, "--out=" + out, "--steps=20", "--eval_interval=0");
+        } finally {
+            StopSignal.clear();
+        }
+        assertEquals(130, r.code(), r.toString());
+        assertTrue(r.out().contains("interrupted at step 1; checkpoint saved in " + out), r.toString());
+        assertTrue(r.errLines().isEmpty(), "an interrupt is not an error: " + r);
+        assertEquals("1", Safetensors.read(out.resolve(CheckpointSet.MODEL_FILE)).metadata.get("step"));
+        assertEquals("1", Safetensors.read(new RunDirectory(out).latest().resolve(CheckpointSet.OPTIMIZER_FILE)).metadata.get("step"));
+
+        // The saved run resumes to the end.
+        CliRunner.Result resumed = CliRunner.run("train", "--resume", "--out=" + out, "--data=" + data, "--threads=1");
+        assertEquals(0, resumed.code(), resumed.toString());
+        assertTrue(resumed.out().contains("resuming " + out + " at step 1"), resumed.toString());
+        assertEquals("20", Safetensors.read(out.resolve(CheckpointSet.MODEL_FILE)).metadata.get("step"));
     }
 }

@@ -24,17 +24,8 @@ final class CliRunner {
     static final String[] TINY = {"--layers=2", "--heads=2", "--width=16", "--context=8", "--batch=2", "--eval_iters=1",
             "--sample_chars=0", "--threads=1", "--warmup=1", "--lr=1e-2"};
 
-    static final class Result {
-        final int code;
-        final String out;
-        final String err;
-
-        Result(int code, String out, String err) {
-            this.code = code;
-            this.out = out;
-            this.err = err;
-        }
-
+    /** A command's exit code and what it printed. */
+    record Result(int code, String out, String err) {
         List<String> errLines() {
             List<String> lines = new ArrayList<>();
             for (String l : err.split("\\R")) {
@@ -66,7 +57,6 @@ final class CliRunner {
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    /** {@code train} with the tiny options, then the given ones (later options win). */
     /** {@code train} with the {@link #TINY} options, each replaced by an {@code extra} option of the same name. */
     static Result train(String... extra) {
         List<String> a = new ArrayList<>();
@@ -87,16 +77,16 @@ final class CliRunner {
      * stack trace.
      */
     static Result assertCleanError(Result r, int expectedCode, String fragment) {
-        assertNotEquals(0, r.code, r.toString());
+        assertNotEquals(0, r.code(), r.toString());
         if (expectedCode != 0) {
-            assertEquals(expectedCode, r.code, r.toString());
+            assertEquals(expectedCode, r.code(), r.toString());
         }
         List<String> lines = r.errLines();
         assertEquals(1, lines.size(), "expected exactly one line on stderr:\n" + r);
         String line = lines.get(0);
         assertTrue(line.startsWith("error: "), "stderr line should start with 'error:':\n" + r);
         assertFalse(line.startsWith("error: internal error"), "an internal error, not a clear message:\n" + r);
-        assertFalse(r.err.contains("\tat ") || r.err.contains("Caused by"), "stack trace without --debug:\n" + r);
+        assertFalse(r.err().contains("\tat ") || r.err().contains("Caused by"), "stack trace without --debug:\n" + r);
         assertTrue(line.toLowerCase(Locale.ROOT).contains(fragment.toLowerCase(Locale.ROOT)),
                 "message should mention '" + fragment + "':\n" + r);
         return r;

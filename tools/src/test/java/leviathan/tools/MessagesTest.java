@@ -44,7 +44,7 @@ class MessagesTest {
         data = CliRunner.writeText(shared.resolve("data.txt"), CliRunner.text(2000));
         run = shared.resolve("run");
         CliRunner.Result r = train("--data=" + data, "--out=" + run, "--steps=4", "--eval_interval=0");
-        assertEquals(0, r.code, r.toString());
+        assertEquals(0, r.code(), r.toString());
     }
 
     @Test
@@ -70,9 +70,9 @@ class MessagesTest {
 
     @Test
     void everyCommandTakesTheCommonOptionsAndThreadCountsAreBounded() {
-        assertEquals(0, run("info", "--threads", "1").code);
-        assertEquals(0, run("info", "--backend", "jvm").code);
-        assertEquals(0, run("info", "--threads=0").code, "0 means all cores");
+        assertEquals(0, run("info", "--threads", "1").code());
+        assertEquals(0, run("info", "--backend", "jvm").code());
+        assertEquals(0, run("info", "--threads=0").code(), "0 means all cores");
         int tooMany = 4 * Runtime.getRuntime().availableProcessors() + 1;
         assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("t"), "--threads=" + tooMany), 2, "at most");
         assertCleanError(run("info", "--threads=-1"), 2, "0 means all cores");
@@ -81,11 +81,11 @@ class MessagesTest {
     @Test
     void outputsThatCannotBeWrittenAreRefusedBeforeTheWork() {
         CliRunner.Result approx = assertCleanError(run("approx", "--out=/proc/x"), 1, "cannot write");
-        assertTrue(approx.err.contains("/proc/x"), approx.toString());
-        assertFalse(approx.out.contains("error"), "the study ran before the output was checked: " + approx);
-        assertEquals("", approx.out.strip(), "the study ran before the output was checked: " + approx);
+        assertTrue(approx.err().contains("/proc/x"), approx.toString());
+        assertFalse(approx.out().contains("error"), "the study ran before the output was checked: " + approx);
+        assertEquals("", approx.out().strip(), "the study ran before the output was checked: " + approx);
         CliRunner.Result bench = assertCleanError(run("bench", "matmul", "--json=/proc/x/p.json"), 1, "cannot write --json /proc/x/p.json");
-        assertEquals("", bench.out.strip(), "the benchmark ran before the output was checked: " + bench);
+        assertEquals("", bench.out().strip(), "the benchmark ran before the output was checked: " + bench);
     }
 
     @Test
@@ -97,31 +97,31 @@ class MessagesTest {
     @Test
     void resumingARunThatIsDoneSaysSoAndWritesNothing() throws IOException {
         Path dir = tmp.resolve("done");
-        assertEquals(0, train("--data=" + data, "--out=" + dir, "--steps=4", "--eval_interval=0").code);
+        assertEquals(0, train("--data=" + data, "--out=" + dir, "--steps=4", "--eval_interval=0").code());
         var before = BadInputTest.snapshot(dir);
         CliRunner.Result r = run("train", "--resume", "--out=" + dir, "--data=" + data, "--steps=3");
-        assertEquals(0, r.code, r.toString());
-        assertTrue(r.out.contains("nothing to do") && r.out.contains("at step 4"), r.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("nothing to do") && r.out().contains("at step 4"), r.toString());
         BadInputTest.assertUnchanged(dir, before);
         // Options equal to the run's own are accepted on resume; a different one is not.
         CliRunner.Result same = run("train", "--resume", "--out=" + dir, "--data=" + data, "--mixer=attention", "--width=16", "--steps=5");
-        assertEquals(0, same.code, same.toString());
+        assertEquals(0, same.code(), same.toString());
         assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + data, "--width=32"), 2, "cannot change on --resume");
     }
 
     @Test
     void everyCommandHasItsHelpWithEveryValueFilledIn() {
         CliRunner.Result list = run("--help");
-        assertEquals(0, list.code);
+        assertEquals(0, list.code());
         for (String name : Main.COMMANDS.keySet()) {
             CliRunner.Result r = run(name, "--help");
-            assertEquals(0, r.code, r.toString());
-            assertTrue(r.out.startsWith("usage: leviathan " + name), r.out);
-            assertFalse(r.out.contains("{{"), "a placeholder left in the help of " + name + ":\n" + r.out);
-            assertTrue(list.out.contains(String.format("  %-8s %s", name, HelpText.summary(name))), list.out);
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().startsWith("usage: leviathan " + name), r.out());
+            assertFalse(r.out().contains("{{"), "a placeholder left in the help of " + name + ":\n" + r.out());
+            assertTrue(list.out().contains(String.format("  %-8s %s", name, HelpText.summary(name))), list.out());
         }
-        assertTrue(run("train", "--help").out.contains("--preset baby|seed|shakespeare"), "the presets come from the code");
-        assertTrue(run("study", "--help").out.contains("2000 steps"), "the study's defaults come from the code");
+        assertTrue(run("train", "--help").out().contains("--preset baby|seed|shakespeare"), "the presets come from the code");
+        assertTrue(run("study", "--help").out().contains("2000 steps"), "the study's defaults come from the code");
     }
 
     @Test
@@ -144,7 +144,7 @@ class MessagesTest {
         Path vocab = tmp.resolve("vocab.safetensors");
         Files.write(vocab, BadInputTest.editHeader(bytes, "\"vocab\":\"[", "\"vocab\":\"{"));
         CliRunner.Result v = assertCleanError(run("info", "--checkpoint=" + vocab), 1, "vocabulary");
-        assertFalse(v.err.contains("Expected") || v.err.contains("JsonSyntax") || v.err.contains("line 1 column"), v.toString());
+        assertFalse(v.err().contains("Expected") || v.err().contains("JsonSyntax") || v.err().contains("line 1 column"), v.toString());
         // Absurd sizes in the metadata are a bad checkpoint (exit 1), not a usage error.
         Path huge = tmp.resolve("huge.safetensors");
         Files.write(huge, BadInputTest.editHeader(bytes, "\\\"layers\\\":2", "\\\"layers\\\":9"));
@@ -189,11 +189,11 @@ class MessagesTest {
     void textThatCannotMeanWhatTheUserWantsGetsAWarning() throws IOException {
         Path one = CliRunner.writeText(tmp.resolve("one.txt"), "a".repeat(500));
         CliRunner.Result r = train("--data=" + one, "--out=" + tmp.resolve("one"), "--steps=2", "--eval_interval=0");
-        assertEquals(0, r.code, r.toString());
-        assertTrue(r.out.contains("warning:") && r.out.contains("nothing to predict"), r.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("warning:") && r.out().contains("nothing to predict"), r.toString());
         Path crlf = CliRunner.writeText(tmp.resolve("crlf.txt"), CliRunner.text(2000).replace("\n", "\r\n"));
         CliRunner.Result c = train("--data=" + crlf, "--out=" + tmp.resolve("crlf"), "--steps=2", "--eval_interval=0");
-        assertEquals(0, c.code, c.toString());
-        assertTrue(c.out.contains("carriage returns"), c.toString());
+        assertEquals(0, c.code(), c.toString());
+        assertTrue(c.out().contains("carriage returns"), c.toString());
     }
 }

@@ -52,7 +52,7 @@ class NanoGptHabitsTest {
                 "{\"steps\": 99, \"beta2\": 0.95, \"dropout\": 0.1, \"eval_interval\": 3, \"log_interval\": 1, \"data\": \"" + data + "\"}");
         run = shared.resolve("run");
         CliRunner.Result r = train("--config=" + config, "--out=" + run, "--steps=6");
-        assertEquals(0, r.code, r.toString());
+        assertEquals(0, r.code(), r.toString());
     }
 
     @Test
@@ -71,7 +71,7 @@ class NanoGptHabitsTest {
     void rerunningFromARunsConfigGivesTheSameLosses() throws IOException {
         Path again = tmp.resolve("again");
         CliRunner.Result r = run("train", "--config=" + run.resolve("config.json"), "--out=" + again, "--threads=2");
-        assertEquals(0, r.code, r.toString());
+        assertEquals(0, r.code(), r.toString());
         assertEquals(losses(run), losses(again), "a rerun from config.json (on another thread count) is the same experiment");
         assertEquals(Files.readString(run.resolve("config.json")), Files.readString(again.resolve("config.json")));
     }
@@ -95,9 +95,9 @@ class NanoGptHabitsTest {
     void samplesAreSeparatedAndEachIsANewDrawFromTheSamePrompt() throws IOException {
         Path prompt = CliRunner.writeText(tmp.resolve("prompt.txt"), "the cat\nsat");
         CliRunner.Result r = run("sample", "--checkpoint=" + run, "--prompt_file=" + prompt, "--num_samples=3", "--length=30", "--threads=1");
-        assertEquals(0, r.code, r.toString());
-        String[] parts = r.out.split("--- sample \\d of 3 ---\\R", -1);
-        assertEquals(4, parts.length, "three headed samples:\n" + r.out);
+        assertEquals(0, r.code(), r.toString());
+        String[] parts = r.out().split("--- sample \\d of 3 ---\\R", -1);
+        assertEquals(4, parts.length, "three headed samples:\n" + r.out());
         assertEquals("", parts[0]);
         for (int i = 1; i <= 3; i++) {
             assertTrue(parts[i].startsWith("the cat\nsat"), "each sample continues the file's prompt: " + parts[i]);
@@ -105,9 +105,9 @@ class NanoGptHabitsTest {
         }
         assertFalse(parts[1].equals(parts[2]) && parts[2].equals(parts[3]), "different draws");
         CliRunner.Result again = run("sample", "--checkpoint=" + run, "--prompt_file=" + prompt, "--num_samples=3", "--length=30", "--threads=1");
-        assertEquals(r.out, again.out, "the same seed gives the same samples");
+        assertEquals(r.out(), again.out(), "the same seed gives the same samples");
         CliRunner.Result one = run("sample", "--checkpoint=" + run, "--prompt=the cat\nsat", "--length=30", "--threads=1");
-        assertEquals(parts[1], one.out, "one sample is printed bare, and is the first of several");
+        assertEquals(parts[1], one.out(), "one sample is printed bare, and is the first of several");
 
         assertCleanError(run("sample", "--checkpoint=" + run, "--prompt=x", "--prompt_file=" + prompt), 2, "not both");
         assertCleanError(run("sample", "--checkpoint=" + run, "--prompt_file=" + tmp.resolve("none.txt")), 1, "does not exist");
@@ -118,7 +118,7 @@ class NanoGptHabitsTest {
     @Test
     void infoOfACheckpointShowsItsProgressLossesAndOptions() throws IOException {
         CliRunner.Result r = run("info", "--checkpoint=" + run, "--no_estimate");
-        assertEquals(0, r.code, r.toString());
+        assertEquals(0, r.code(), r.toString());
         JsonObject lastEval = null;
         for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
             JsonObject o = JsonParser.parseString(line).getAsJsonObject();
@@ -126,28 +126,28 @@ class NanoGptHabitsTest {
                 lastEval = o;
             }
         }
-        assertTrue(r.out.contains("trained:     step 6, 96 tokens seen"), "6 steps of 2 x 8 tokens:\n" + r.out);
-        assertTrue(r.out.contains(String.format(Locale.ROOT, "validation %.4f at step 6", lastEval.get("eval_val_loss").getAsDouble())), r.out);
-        assertTrue(r.out.contains("losses:      last train "), r.out);
-        Matcher saved = Pattern.compile("saved (\\d{4}-\\d\\d-\\d\\dT\\S+)").matcher(r.out);
-        assertTrue(saved.find(), "when it was saved:\n" + r.out);
-        assertTrue(r.out.contains("options:     ") && r.out.contains("dropout=0.1") && r.out.contains("beta2=0.95"), "the recorded options:\n" + r.out);
-        assertFalse(r.out.contains("step time:"), "--no_estimate skips the timing");
+        assertTrue(r.out().contains("trained:     step 6, 96 tokens seen"), "6 steps of 2 x 8 tokens:\n" + r.out());
+        assertTrue(r.out().contains(String.format(Locale.ROOT, "validation %.4f at step 6", lastEval.get("eval_val_loss").getAsDouble())), r.out());
+        assertTrue(r.out().contains("losses:      last train "), r.out());
+        Matcher saved = Pattern.compile("saved (\\d{4}-\\d\\d-\\d\\dT\\S+)").matcher(r.out());
+        assertTrue(saved.find(), "when it was saved:\n" + r.out());
+        assertTrue(r.out().contains("options:     ") && r.out().contains("dropout=0.1") && r.out().contains("beta2=0.95"), "the recorded options:\n" + r.out());
+        assertFalse(r.out().contains("step time:"), "--no_estimate skips the timing");
     }
 
     @Test
     void infoOfTheShakespearePresetShowsItsSizeAndAStepTimeEstimate() {
         CliRunner.Result r = run("info", "--preset=shakespeare", "--no_estimate");
-        assertEquals(0, r.code, r.toString());
-        assertTrue(r.out.contains("layers=6 heads=6 width=384 context=256"), r.out);
-        assertTrue(r.out.contains("parameters:  10,770,816"), "nanoGPT's 10.65M plus the position table and LayerNorm shifts it counts too:\n" + r.out);
-        assertTrue(r.out.contains("batch=64") && r.out.contains("dropout=0.2") && r.out.contains("steps=5000") && r.out.contains("beta2=0.99")
-                && r.out.contains("min_lr=1.0E-4") && r.out.contains("warmup=100"), r.out);
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("layers=6 heads=6 width=384 context=256"), r.out());
+        assertTrue(r.out().contains("parameters:  10,770,816"), "nanoGPT's 10.65M plus the position table and LayerNorm shifts it counts too:\n" + r.out());
+        assertTrue(r.out().contains("batch=64") && r.out().contains("dropout=0.2") && r.out().contains("steps=5000") && r.out().contains("beta2=0.99")
+                && r.out().contains("min_lr=1.0E-4") && r.out().contains("warmup=100"), r.out());
         CliRunner.Result timed = run("info", "--layers=1", "--heads=2", "--width=16", "--context=8", "--batch=4", "--threads=1");
-        assertEquals(0, timed.code, timed.toString());
-        Matcher m = Pattern.compile("step time:   ~([\\d.]+) (ms|s) per step at batch 4 on jvm \\(measured at batch 2, scaled\\); 2000 steps ~").matcher(timed.out);
-        assertTrue(m.find(), timed.out);
-        assertTrue(Double.parseDouble(m.group(1)) > 0, timed.out);
+        assertEquals(0, timed.code(), timed.toString());
+        Matcher m = Pattern.compile("step time:   ~([\\d.]+) (ms|s) per step at batch 4 on jvm \\(measured at batch 2, scaled\\); 2000 steps ~").matcher(timed.out());
+        assertTrue(m.find(), timed.out());
+        assertTrue(Double.parseDouble(m.group(1)) > 0, timed.out());
     }
 
     @Test
@@ -161,7 +161,7 @@ class NanoGptHabitsTest {
     void anAttentionRunExportsForTransformersAndOtherMixersAreRefused() throws IOException {
         Path hf = tmp.resolve("hf");
         CliRunner.Result r = run("export", "--checkpoint=" + run, "--hf=" + hf);
-        assertEquals(0, r.code, r.toString());
+        assertEquals(0, r.code(), r.toString());
         JsonObject c = JsonParser.parseString(Files.readString(hf.resolve("config.json"))).getAsJsonObject();
         assertEquals("gpt2", c.get("model_type").getAsString());
         assertEquals("GPT2LMHeadModel", c.getAsJsonArray("architectures").get(0).getAsString());
@@ -183,11 +183,11 @@ class NanoGptHabitsTest {
         assertArrayEquals(Files.readAllBytes(m.file), Files.readAllBytes(hf.resolve("model.safetensors")), "the checkpoint's weights as they are");
 
         Path other = tmp.resolve("leviathan");
-        assertEquals(0, train("--data=" + data, "--out=" + other, "--steps=2", "--eval_interval=0", "--mixer=leviathan").code);
+        assertEquals(0, train("--data=" + data, "--out=" + other, "--steps=2", "--eval_interval=0", "--mixer=leviathan").code());
         assertCleanError(run("export", "--checkpoint=" + other, "--hf=" + tmp.resolve("hf2")), 1, "mixer leviathan is not GPT-2");
         assertFalse(Files.exists(tmp.resolve("hf2")));
         assertCleanError(run("export", "--checkpoint=" + run, "--hf=" + other), 1, "is a run directory");
         assertCleanError(run("export", "--checkpoint=" + run), 2, "--hf DIR");
-        assertNotEquals(0, run("export", "--checkpoint=" + run, "--hf=" + hf, "--format=onnx").code);
+        assertNotEquals(0, run("export", "--checkpoint=" + run, "--hf=" + hf, "--format=onnx").code());
     }
 }

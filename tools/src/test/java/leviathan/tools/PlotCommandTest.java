@@ -42,8 +42,8 @@ class PlotCommandTest {
         attention = shared.resolve("attention");
         leviathan = shared.resolve("leviathan");
         String[] common = {"--data=" + data, "--steps=12", "--log_interval=2", "--eval_interval=4"};
-        assertEquals(0, train(concat(common, "--out=" + attention)).code);
-        assertEquals(0, train(concat(common, "--out=" + leviathan, "--mixer=leviathan", "--lr=3e-3")).code);
+        assertEquals(0, train(concat(common, "--out=" + attention)).code());
+        assertEquals(0, train(concat(common, "--out=" + leviathan, "--mixer=leviathan", "--lr=3e-3")).code());
     }
 
     private static String[] concat(String[] a, String... b) {
@@ -58,9 +58,9 @@ class PlotCommandTest {
             Path png = tmp.resolve(time ? "time.png" : "step.png");
             CliRunner.Result r = time ? run("plot", attention.toString(), leviathan.toString(), "--out=" + png, "--x=time")
                     : run("plot", attention.toString(), leviathan.toString(), "--out=" + png);
-            assertEquals(0, r.code, r.toString());
-            assertTrue(r.out.contains("attention (" + attention + "): 6 training points, 3 evaluations"), r.out);
-            assertTrue(r.out.contains("leviathan (" + leviathan + ")"), "the legend names each run's mixer and directory:\n" + r.out);
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("attention (" + attention + "): 6 training points, 3 evaluations"), r.out());
+            assertTrue(r.out().contains("leviathan (" + leviathan + ")"), "the legend names each run's mixer and directory:\n" + r.out());
             BufferedImage image = ImageIO.read(png.toFile());
             assertEquals(PlotCommand.WIDTH, image.getWidth());
             assertEquals(PlotCommand.HEIGHT, image.getHeight());
@@ -124,8 +124,8 @@ class PlotCommandTest {
         // A half-written last line, as a reader sees a run mid-append.
         Files.writeString(live.resolve("metrics.jsonl"), String.join("\n", lines.subList(0, 3)) + "\n" + lines.get(3).substring(0, 20));
         CliRunner.Result r = run("plot", live.toString());
-        assertEquals(0, r.code, r.toString());
-        assertTrue(r.out.contains("1 unreadable line(s) skipped"), r.out);
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("1 unreadable line(s) skipped"), r.out());
         assertTrue(Files.size(live.resolve("loss.png")) > 0, "one run: the picture goes into its directory");
 
         assertCleanError(run("plot"), 2, "give at least one run directory");

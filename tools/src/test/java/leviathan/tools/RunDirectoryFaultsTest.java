@@ -85,18 +85,18 @@ class RunDirectoryFaultsTest {
             String holder = "pid " + p.pid();
             assertCleanError(CliRunner.train("--data=" + data, "--out=" + out, "--resume"), 1, holder);
             assertCleanError(CliRunner.train("--data=" + data, "--out=" + out), 1, holder);
-            assertTrue(CliRunner.train("--data=" + data, "--out=" + out).err.contains(out.toString()));
+            assertTrue(CliRunner.train("--data=" + data, "--out=" + out).err().contains(out.toString()));
             // Readers do not need the lock.
-            assertEquals(0, CliRunner.run("info", "--checkpoint=" + out).code);
-            assertEquals(0, CliRunner.run("eval", "--checkpoint=" + out, "--data=" + data, "--threads=1").code);
-            assertEquals(0, CliRunner.run("sample", "--checkpoint=" + out, "--length=5", "--threads=1").code);
+            assertEquals(0, CliRunner.run("info", "--checkpoint=" + out).code());
+            assertEquals(0, CliRunner.run("eval", "--checkpoint=" + out, "--data=" + data, "--threads=1").code());
+            assertEquals(0, CliRunner.run("sample", "--checkpoint=" + out, "--length=5", "--threads=1").code());
             assertTrue(p.isAlive(), "the writer was disturbed");
         } finally {
             p.destroyForcibly().waitFor();
         }
         // The lock died with its holder: the run resumes.
         CliRunner.Result r = CliRunner.train("--data=" + data, "--out=" + out, "--resume", "--steps=" + (lastLoggedStep(out) + 2));
-        assertEquals(0, r.code, r.toString());
+        assertEquals(0, r.code(), r.toString());
         assertTrue(Files.readString(out.resolve(RunLock.FILE)).trim().matches("\\d+"));
     }
 
@@ -110,7 +110,7 @@ class RunDirectoryFaultsTest {
         try {
             Path out = mount.resolve("run");
             CliRunner.Result first = CliRunner.train("--data=" + data, "--out=" + out, "--steps=5", "--eval_interval=0");
-            assertEquals(0, first.code, first.toString());
+            assertEquals(0, first.code(), first.toString());
             Map<String, byte[]> committed = BadInputTest.snapshot(out);
             // Fill the disk to within a few KiB, far less than a checkpoint set needs.
             Path filler = mount.resolve("filler");
@@ -118,12 +118,12 @@ class RunDirectoryFaultsTest {
             Files.write(filler, new byte[(int) Math.max(0, free - 24 * 1024)]);
             CliRunner.Result full = CliRunner.train("--data=" + data, "--out=" + out, "--resume", "--steps=10", "--eval_interval=0");
             assertCleanError(full, 1, "no space left");
-            assertTrue(full.err.contains(mount.toString()), "the message names no path: " + full);
-            assertTrue(full.err.contains("MiB"), "the message says nothing of the size: " + full);
+            assertTrue(full.err().contains(mount.toString()), "the message names no path: " + full);
+            assertTrue(full.err().contains("MiB"), "the message says nothing of the size: " + full);
             BadInputTest.assertUnchanged(out, committed);
             Files.delete(filler);
             CliRunner.Result again = CliRunner.train("--data=" + data, "--out=" + out, "--resume", "--steps=10", "--eval_interval=0");
-            assertEquals(0, again.code, again.toString());
+            assertEquals(0, again.code(), again.toString());
             assertEquals(10, RunDirectory.stepOf(new RunDirectory(out).latest()));
         } finally {
             new ProcessBuilder("umount", mount.toString()).start().waitFor();

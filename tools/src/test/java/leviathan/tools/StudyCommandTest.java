@@ -70,7 +70,7 @@ class StudyCommandTest {
         data = CliRunner.writeText(shared.resolve("data.txt"), CliRunner.text(4000));
         study = shared.resolve("study");
         first = run(grid(data, study));
-        assertEquals(0, first.code, first.toString());
+        assertEquals(0, first.code(), first.toString());
     }
 
     static JsonObject json(Path file) throws IOException {
@@ -88,7 +88,7 @@ class StudyCommandTest {
         JsonArray contexts = json(study.resolve("study.json")).getAsJsonArray("contexts");
         assertEquals(2, contexts.size());
         String table = Files.readString(study.resolve("study.txt"));
-        assertEquals(table.strip(), first.out.substring(first.out.indexOf("## context 8")).split("\nwrote ")[0].strip(),
+        assertEquals(table.strip(), first.out().substring(first.out().indexOf("## context 8")).split("\nwrote ")[0].strip(),
                 "the printed table is study.txt");
         for (int i = 0; i < 2; i++) {
             JsonObject section = contexts.get(i).getAsJsonObject();
@@ -133,7 +133,7 @@ class StudyCommandTest {
         assertTrue(config.has("features"), "the mixer's options are resolved in config.json: " + config);
         // The study scores the validation split; eval --data FILE scores a whole file from its start: the split as a file.
         CliRunner.Result split = CliRunner.run("eval", "--checkpoint=" + cell, "--threads=1", "--data=" + split(cell));
-        assertTrue(split.out.contains(String.format(Locale.ROOT, "%d windows of 17: loss %.4f", result.get("windows").getAsInt(),
+        assertTrue(split.out().contains(String.format(Locale.ROOT, "%d windows of 17: loss %.4f", result.get("windows").getAsInt(),
                 result.get("val_loss").getAsDouble())), split + "\n" + result);
         assertEquals(10, result.get("steps").getAsInt());
         assertTrue(result.get("tokens_per_s").getAsDouble() > 0);
@@ -175,16 +175,16 @@ class StudyCommandTest {
     void aRerunSkipsEveryFinishedCellAndChangesNoResult() throws IOException {
         Map<Path, byte[]> before = cellFiles(study);
         CliRunner.Result again = run(grid(data, study));
-        assertEquals(0, again.code, again.toString());
-        assertTrue(again.out.contains("8 finished before, 0 to run"), again.out);
-        assertFalse(again.out.contains("training (log"), again.out);
-        assertFalse(again.out.contains("resuming"), again.out);
+        assertEquals(0, again.code(), again.toString());
+        assertTrue(again.out().contains("8 finished before, 0 to run"), again.out());
+        assertFalse(again.out().contains("training (log"), again.out());
+        assertFalse(again.out().contains("resuming"), again.out());
         Map<Path, byte[]> after = cellFiles(study);
         assertEquals(before.keySet(), after.keySet());
         for (Path p : before.keySet()) {
             assertArrayEquals(before.get(p), after.get(p), p + " changed on a rerun");
         }
-        assertEquals(Files.readString(study.resolve("study.txt")), again.out.substring(again.out.indexOf("## context 8")).split("\nwrote ")[0]
+        assertEquals(Files.readString(study.resolve("study.txt")), again.out().substring(again.out().indexOf("## context 8")).split("\nwrote ")[0]
                 + "\n", "the rerun prints the same table");
     }
 
@@ -208,8 +208,8 @@ class StudyCommandTest {
         Path copy = shared.resolve("copied");
         copyResults(study, copy);
         CliRunner.Result r = CliRunner.run("study", "--collect", copy.toString());
-        assertEquals(0, r.code, r.toString());
-        assertTrue(r.out.contains("collected 8 cell results"), r.out);
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("collected 8 cell results"), r.out());
         assertEquals(Files.readString(study.resolve("study.txt")), Files.readString(copy.resolve("study.txt")));
         assertEquals(Files.readString(study.resolve("study.json")), Files.readString(copy.resolve("study.json")));
         assertPng(copy.resolve(StudyCharts.FINAL), StudyCharts.FINAL_WIDTH, StudyCharts.FINAL_HEIGHT);

@@ -31,12 +31,12 @@ class StudyJobsTest {
         Path out = tmp.resolve("study"), jobs = tmp.resolve("jobs.txt");
         String[] grid = {"--contexts=8"};
         CliRunner.Result some = StudyCommandTest.run(StudyCommandTest.grid(data, out, concat(grid, "--only=mixer=attention")));
-        assertEquals(0, some.code, some.toString());
-        assertTrue(some.out.contains("are finished; when every cell is"), some.out);
+        assertEquals(0, some.code(), some.toString());
+        assertTrue(some.out().contains("are finished; when every cell is"), some.out());
         assertEquals(Set.of("T8/attention/seed1", "T8/attention/seed2"), cells(out));
 
         CliRunner.Result emitted = StudyCommandTest.run(StudyCommandTest.grid(data, out, concat(grid, "--emit-jobs=" + jobs)));
-        assertEquals(0, emitted.code, emitted.toString());
+        assertEquals(0, emitted.code(), emitted.toString());
         assertEquals(Set.of("T8/attention/seed1", "T8/attention/seed2"), cells(out), "--emit-jobs trains nothing");
         List<String> lines = Files.readAllLines(jobs);
         assertEquals(2, lines.size(), "one line per unfinished cell:\n" + String.join("\n", lines));
@@ -49,19 +49,19 @@ class StudyJobsTest {
             assertTrue(words.contains("--out=" + out.toAbsolutePath().normalize()), words.toString());
             Set<String> before = cells(out);
             CliRunner.Result job = CliRunner.run(words.subList(1, words.size()).toArray(new String[0]));
-            assertEquals(0, job.code, job.toString());
+            assertEquals(0, job.code(), job.toString());
             Set<String> after = cells(out);
             after.removeAll(before);
             assertEquals(Set.of("T8/performer/seed" + (i + 1)), after, "the line of " + expected.get(i) + " produced exactly its cell");
         }
         CliRunner.Result none = StudyCommandTest.run(StudyCommandTest.grid(data, out, concat(grid, "--emit-jobs=" + jobs)));
-        assertEquals(0, none.code, none.toString());
+        assertEquals(0, none.code(), none.toString());
         assertEquals(List.of(), Files.readAllLines(jobs), "every cell is finished");
-        assertTrue(none.out.contains("wrote 0 job lines"), none.out);
+        assertTrue(none.out().contains("wrote 0 job lines"), none.out());
 
         CliRunner.Result table = StudyCommandTest.run(StudyCommandTest.grid(data, out, grid));
-        assertEquals(0, table.code, table.toString());
-        assertTrue(table.out.contains("4 finished before, 0 to run"), "the cells the jobs ran are this study's:\n" + table.out);
+        assertEquals(0, table.code(), table.toString());
+        assertTrue(table.out().contains("4 finished before, 0 to run"), "the cells the jobs ran are this study's:\n" + table.out());
         assertTrue(Files.readString(out.resolve(StudyCommand.TABLE)).contains("| performer |"));
     }
 

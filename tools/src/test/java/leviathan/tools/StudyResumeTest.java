@@ -45,24 +45,24 @@ class StudyResumeTest {
         Path reference = tmp.resolve("reference"), interrupted = tmp.resolve("interrupted");
         List<String> one = List.of("--mixers=attention", "--contexts=8");
         CliRunner.Result straight = StudyCommandTest.run(StudyCommandTest.grid(data, reference, one.toArray(new String[0])));
-        assertEquals(0, straight.code, straight.toString());
+        assertEquals(0, straight.code(), straight.toString());
 
         List<String> args = StudyCommandTest.grid(data, interrupted, one.toArray(new String[0]));
         StudyGrid.Cell partway = new StudyGrid.Cell(8, "attention", 2), killedStart = new StudyGrid.Cell(8, "attention", 1);
         List<String> train = new ArrayList<>(List.of("train", "--out=" + partway.dir(interrupted), "--stop-at=5", "--threads=1"));
         cellOptions(args, partway).forEach((k, v) -> train.add("--" + k + "=" + v));
         CliRunner.Result stopped = CliRunner.run(train.toArray(new String[0]));
-        assertEquals(0, stopped.code, stopped.toString());
-        assertTrue(stopped.out.contains("stopped at step 5"), stopped.out);
+        assertEquals(0, stopped.code(), stopped.toString());
+        assertTrue(stopped.out().contains("stopped at step 5"), stopped.out());
         // A start killed before its first checkpoint: a config and metrics lines that no checkpoint vouches for.
         Path stale = killedStart.dir(interrupted);
         Files.createDirectories(stale);
         Files.writeString(stale.resolve(RunDirectory.METRICS), "{\"step\":1,\"train_loss\":9.0,\"elapsed_s\":0.1}\n");
 
         CliRunner.Result resumed = StudyCommandTest.run(args);
-        assertEquals(0, resumed.code, resumed.toString());
-        assertTrue(resumed.out.contains("0 finished before, 2 to run"), resumed.out);
-        assertTrue(resumed.out.contains("resuming from step 5"), resumed.out);
+        assertEquals(0, resumed.code(), resumed.toString());
+        assertTrue(resumed.out().contains("0 finished before, 2 to run"), resumed.out());
+        assertTrue(resumed.out().contains("resuming from step 5"), resumed.out());
         assertTrue(Files.readString(partway.dir(interrupted).resolve(CellRunner.LOG)).contains("resuming " + partway.dir(interrupted) + " at step 5"));
         for (long seed : new long[] {1, 2}) {
             StudyGrid.Cell c = new StudyGrid.Cell(8, "attention", seed);
@@ -97,10 +97,10 @@ class StudyResumeTest {
         assertTrue(committed > 0 && committed < 40, "killed at step " + committed);
 
         CliRunner.Result resumed = StudyCommandTest.run(args);
-        assertEquals(0, resumed.code, resumed.toString());
-        assertTrue(resumed.out.contains("resuming from step "), resumed.out);
+        assertEquals(0, resumed.code(), resumed.toString());
+        assertTrue(resumed.out().contains("resuming from step "), resumed.out());
         CliRunner.Result straight = StudyCommandTest.run(StudyCommandTest.grid(data, reference, longer));
-        assertEquals(0, straight.code, straight.toString());
+        assertEquals(0, straight.code(), straight.toString());
         JsonObject a = StudyCommandTest.json(cell.dir(reference).resolve(CellResult.FILE));
         JsonObject b = StudyCommandTest.json(cell.dir(killed).resolve(CellResult.FILE));
         assertEquals(a.get("val_loss").getAsDouble(), b.get("val_loss").getAsDouble(), 0.0, "the killed cell's loss");

@@ -20,8 +20,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import leviathan.trainer.CheckpointSet;
@@ -32,23 +32,17 @@ import leviathan.trainer.RunDirectory;
  * trace unless --debug, and nothing saved is lost (an existing checkpoint keeps its bytes).
  */
 class BadInputTest {
-    @TempDir
-    static Path shared;
-    static Path data;
-    /** A finished tiny run (3 steps): model.safetensors, optimizer.safetensors, metrics.jsonl. */
-    static Path run;
+    /** A finished tiny run (3 steps): a committed set with model and optimizer, the stable model file, metrics.jsonl. */
+    @RegisterExtension
+    static final TrainedRun TINY = new TrainedRun(2000, "--steps=3", "--eval_interval=0");
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void trainOnce() throws IOException {
-        data = CliRunner.writeText(shared.resolve("data.txt"), CliRunner.text(2000));
-        run = shared.resolve("run");
-        CliRunner.Result r = train("--data=" + data, "--out=" + run, "--steps=3", "--eval_interval=0");
-        assertEquals(0, r.code(), r.toString());
-        assertTrue(Files.isRegularFile(run.resolve(CheckpointSet.MODEL_FILE)), r.toString());
-        assertTrue(Files.isRegularFile(setFile(run, CheckpointSet.OPTIMIZER_FILE)), r.toString());
+    @Test
+    void theSharedRunHoldsWhatTheTestsDamage() throws IOException {
+        assertTrue(Files.isRegularFile(TINY.run().resolve(CheckpointSet.MODEL_FILE)));
+        assertTrue(Files.isRegularFile(setFile(TINY.run(), CheckpointSet.OPTIMIZER_FILE)));
     }
 
     // ---- helpers --------------------------------------------------------------------------------
@@ -96,9 +90,9 @@ class BadInputTest {
 
     Path copyOfRun(String name) throws IOException {
         Path dir = tmp.resolve(name);
-        try (var s = Files.walk(run)) {
+        try (var s = Files.walk(TINY.run())) {
             for (Path p : (Iterable<Path>) s::iterator) {
-                Path to = dir.resolve(run.relativize(p).toString());
+                Path to = dir.resolve(TINY.run().relativize(p).toString());
                 if (Files.isSymbolicLink(p)) {
                     Files.createSymbolicLink(to, Files.readSymbolicLink(p));
                 } else if (Files.isDirectory(p)) {
@@ -123,7 +117,7 @@ class BadInputTest {
     }
 
     Path model() {
-        return run.resolve(CheckpointSet.MODEL_FILE);
+        return TINY.run().resolve(CheckpointSet.MODEL_FILE);
     }
 
     // ---- data ----------------------------------------------------------------------------------
@@ -153,7 +147,7 @@ class BadInputTest {
         Path fortyChars = CliRunner.writeText(tmp.resolve("forty.txt"), CliRunner.text(40));
         assertCleanError(train("--data=" + fortyChars, "--out=" + tmp.resolve("r2")), 1, "context 8");
         // eval of a file shorter than one window.
-        assertCleanError(run("eval", "--checkpoint=" + run, "--data=" + CliRunner.writeText(tmp.resolve("s.txt"), "the cat")), 1,
+        assertCleanError(run("eval", "--checkpoint=" + TINY.run(), "--data=" + CliRunner.writeText(tmp.resolve("s.txt"), "the cat")), 1,
                 "context + 1");
         assertFalse(Files.exists(tmp.resolve("r").resolve(CheckpointSet.MODEL_FILE)));
     }
@@ -165,7 +159,7 @@ class BadInputTest {
         bytes[101] = (byte) 0x20;
         Path latin1 = file("latin1.txt", bytes);
         assertCleanError(train("--data=" + latin1, "--out=" + tmp.resolve("r")), 1, "UTF-8");
-        assertCleanError(run("eval", "--checkpoint=" + run, "--data=" + latin1), 1, "UTF-8");
+        assertCleanError(run("eval", "--checkpoint=" + TINY.run(), "--data=" + latin1), 1, "UTF-8");
         assertCleanError(train("--data=" + file("binary.bin", new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2}), "--out=" + tmp.resolve("r")), 1,
                 "UTF-8");
     }
@@ -174,17 +168,17 @@ class BadInputTest {
 
     @Test
     void unknownPresetMixerOptionAndCommand() {
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("r"), "--preset=huge"), 2, "unknown preset 'huge'");
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("r"), "--mixer=bogus"), 2, "unknown mixer 'bogus'");
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("r"), "--frobnicate=3"), 2, "frobnicate");
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("r"), "--frobnicate"), 2, "frobnicate");
-        assertCleanError(run("sample", "--checkpoint=" + run, "--frobnicate=3"), 2, "unknown option --frobnicate");
-        assertCleanError(run("eval", "--checkpoint=" + run, "--frobnicate", "3"), 2, "unknown option --frobnicate");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("r"), "--preset=huge"), 2, "unknown preset 'huge'");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("r"), "--mixer=bogus"), 2, "unknown mixer 'bogus'");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("r"), "--frobnicate=3"), 2, "frobnicate");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("r"), "--frobnicate"), 2, "frobnicate");
+        assertCleanError(run("sample", "--checkpoint=" + TINY.run(), "--frobnicate=3"), 2, "unknown option --frobnicate");
+        assertCleanError(run("eval", "--checkpoint=" + TINY.run(), "--frobnicate", "3"), 2, "unknown option --frobnicate");
         assertCleanError(run("info", "--preset=huge"), 2, "unknown preset");
         assertCleanError(run("info", "--mixer=bogus"), 2, "unknown mixer");
-        assertCleanError(run("train", "--backend=quantum", "--data=" + data, "--out=" + tmp.resolve("r")), 2, "unknown backend");
-        assertCleanError(run("train", "--device=0:0", "--data=" + data, "--out=" + tmp.resolve("r")), 2, "the jvm backend has none");
-        assertCleanError(run("train", "--backend=tornado:0:0", "--device=0:1", "--data=" + data, "--out=" + tmp.resolve("r")), 2,
+        assertCleanError(run("train", "--backend=quantum", "--data=" + TINY.data(), "--out=" + tmp.resolve("r")), 2, "unknown backend");
+        assertCleanError(run("train", "--device=0:0", "--data=" + TINY.data(), "--out=" + tmp.resolve("r")), 2, "the jvm backend has none");
+        assertCleanError(run("train", "--backend=tornado:0:0", "--device=0:1", "--data=" + TINY.data(), "--out=" + tmp.resolve("r")), 2,
                 "give the device once");
         CliRunner.Result r = run("frobnicate");
         assertEquals(2, r.code());
@@ -196,46 +190,46 @@ class BadInputTest {
     void contextOrBatchNotPositive() {
         for (String bad : new String[] {"--context=0", "--context=-4", "--batch=0", "--batch=-1", "--width=0", "--layers=0", "--heads=-2",
                 "--steps=0", "--steps=-5", "--stop-at=-3", "--stop-at=0"}) {
-            assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("r"), bad), 2, bad.substring(2, bad.indexOf('=')));
+            assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("r"), bad), 2, bad.substring(2, bad.indexOf('=')));
         }
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("r"), "--context=x"), 2, "integer");
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("r"), "--heads=3"), 2, "not divisible");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("r"), "--context=x"), 2, "integer");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("r"), "--heads=3"), 2, "not divisible");
         // A context larger than the data allows.
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("r"), "--context=500"), 1, "too short");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("r"), "--context=500"), 1, "too short");
         assertFalse(Files.exists(tmp.resolve("r").resolve(CheckpointSet.MODEL_FILE)));
     }
 
     @Test
     void badOptionsOnResumeKeepTheCheckpoint() throws IOException {
         Path dir = copyOfRun("resume-bad");
-        assertResumeRefused(dir, 2, "batch", "--data=" + data, "--batch=0");
-        assertResumeRefused(dir, 2, "cannot change on --resume", "--data=" + data, "--width=32");
-        assertResumeRefused(dir, 2, "frobnicate", "--data=" + data, "--frobnicate=1");
+        assertResumeRefused(dir, 2, "batch", "--data=" + TINY.data(), "--batch=0");
+        assertResumeRefused(dir, 2, "cannot change on --resume", "--data=" + TINY.data(), "--width=32");
+        assertResumeRefused(dir, 2, "frobnicate", "--data=" + TINY.data(), "--frobnicate=1");
     }
 
     @Test
     void evalAndSampleWithBadNumbers() {
-        assertCleanError(run("eval", "--checkpoint=" + run, "--data=" + data, "--batch", "0"), 2, "batch");
-        assertCleanError(run("eval", "--checkpoint=" + run, "--data=" + data, "--batch=-3"), 2, "batch");
-        assertCleanError(run("sample", "--checkpoint=" + run, "--batch", "0"), 2, "batch");
-        assertCleanError(run("sample", "--checkpoint=" + run, "--length=-1"), 2, "length");
-        assertCleanError(run("sample", "--checkpoint=" + run, "--temperature=-1"), 2, "temperature");
-        assertCleanError(run("sample", "--checkpoint=" + run, "--temperature=NaN"), 2, "temperature");
-        assertCleanError(run("sample", "--checkpoint=" + run, "--length=many"), 2, "integer");
-        assertCleanError(run("sample", "--checkpoint=" + run, "--prompt="), 2, "prompt");
+        assertCleanError(run("eval", "--checkpoint=" + TINY.run(), "--data=" + TINY.data(), "--batch", "0"), 2, "batch");
+        assertCleanError(run("eval", "--checkpoint=" + TINY.run(), "--data=" + TINY.data(), "--batch=-3"), 2, "batch");
+        assertCleanError(run("sample", "--checkpoint=" + TINY.run(), "--batch", "0"), 2, "batch");
+        assertCleanError(run("sample", "--checkpoint=" + TINY.run(), "--length=-1"), 2, "length");
+        assertCleanError(run("sample", "--checkpoint=" + TINY.run(), "--temperature=-1"), 2, "temperature");
+        assertCleanError(run("sample", "--checkpoint=" + TINY.run(), "--temperature=NaN"), 2, "temperature");
+        assertCleanError(run("sample", "--checkpoint=" + TINY.run(), "--length=many"), 2, "integer");
+        assertCleanError(run("sample", "--checkpoint=" + TINY.run(), "--prompt="), 2, "prompt");
     }
 
     @Test
     void promptOutsideTheVocabulary() throws IOException {
-        Map<String, byte[]> before = snapshot(run);
-        assertCleanError(run("sample", "--checkpoint=" + run, "--prompt=the Cat"), 1, "'C'");
+        Map<String, byte[]> before = snapshot(TINY.run());
+        assertCleanError(run("sample", "--checkpoint=" + TINY.run(), "--prompt=the Cat"), 1, "'C'");
         assertCleanError(run("sample", "--checkpoint=" + model(), "--prompt=caf\u00e9"), 1, "vocabulary");
-        assertUnchanged(run, before);
+        assertUnchanged(TINY.run(), before);
         // Evaluating a file with characters outside the vocabulary.
         Path upper = CliRunner.writeText(tmp.resolve("upper.txt"), CliRunner.text(200).toUpperCase());
-        assertCleanError(run("eval", "--checkpoint=" + run, "--data=" + upper), 1, "not in the model's vocabulary");
+        assertCleanError(run("eval", "--checkpoint=" + TINY.run(), "--data=" + upper), 1, "not in the model's vocabulary");
         // And a prompt inside it works.
-        CliRunner.Result ok = run("sample", "--checkpoint=" + run, "--prompt=the ", "--length=5", "--threads=1");
+        CliRunner.Result ok = run("sample", "--checkpoint=" + TINY.run(), "--prompt=the ", "--length=5", "--threads=1");
         assertEquals(0, ok.code(), ok.toString());
         assertTrue(ok.out().startsWith("the "), ok.toString());
     }
@@ -246,17 +240,17 @@ class BadInputTest {
     void missingCheckpoint() throws IOException {
         Path missing = tmp.resolve("nope.safetensors");
         assertCleanError(run("sample", "--checkpoint=" + missing), 1, "does not exist");
-        assertCleanError(run("eval", "--checkpoint=" + missing, "--data=" + data), 1, "does not exist");
+        assertCleanError(run("eval", "--checkpoint=" + missing, "--data=" + TINY.data()), 1, "does not exist");
         assertCleanError(run("info", "--checkpoint=" + missing), 1, "does not exist");
         assertCleanError(run("sample", "--checkpoint=" + tmp), 1, "no committed checkpoint");   // a directory without a checkpoint
         assertCleanError(run("sample"), 2, "--checkpoint");
         Path empty = tmp.resolve("empty-run");
         Files.createDirectories(empty);
-        assertCleanError(run("train", "--resume", "--out=" + empty, "--data=" + data), 1, "no committed checkpoint");
+        assertCleanError(run("train", "--resume", "--out=" + empty, "--data=" + TINY.data()), 1, "no committed checkpoint");
         // A set with the model but without the optimizer state.
         Path half = copyOfRun("no-optimizer");
         Files.delete(setFile(half, CheckpointSet.OPTIMIZER_FILE));
-        assertResumeRefused(half, 1, "optimizer", "--data=" + data);
+        assertResumeRefused(half, 1, "optimizer", "--data=" + TINY.data());
     }
 
     @Test
@@ -264,7 +258,7 @@ class BadInputTest {
         byte[] bytes = Files.readAllBytes(model());
         Path half = file("half.safetensors", Arrays.copyOf(bytes, bytes.length / 2));
         assertCleanError(run("sample", "--checkpoint=" + half), 1, "truncated");
-        assertCleanError(run("eval", "--checkpoint=" + half, "--data=" + data), 1, "truncated");
+        assertCleanError(run("eval", "--checkpoint=" + half, "--data=" + TINY.data()), 1, "truncated");
         assertCleanError(run("info", "--checkpoint=" + half), 1, "truncated");
         Path headerOnly = file("head.safetensors", Arrays.copyOf(bytes, 100));
         assertCleanError(run("sample", "--checkpoint=" + headerOnly), 1, "not a safetensors file");
@@ -273,19 +267,19 @@ class BadInputTest {
         // Resuming a run whose model file was cut in half: refused, and the damaged files stay as they are.
         Path dir = copyOfRun("truncated-run");
         Files.write(setFile(dir, CheckpointSet.MODEL_FILE), Arrays.copyOf(bytes, bytes.length / 2));
-        assertResumeRefused(dir, 1, "truncated", "--data=" + data);
+        assertResumeRefused(dir, 1, "truncated", "--data=" + TINY.data());
         // Optimizer state cut in half.
         Path dir2 = copyOfRun("truncated-optimizer");
         byte[] opt = Files.readAllBytes(setFile(dir2, CheckpointSet.OPTIMIZER_FILE));
         Files.write(setFile(dir2, CheckpointSet.OPTIMIZER_FILE), Arrays.copyOf(opt, opt.length / 2));
-        assertResumeRefused(dir2, 1, "truncated", "--data=" + data);
+        assertResumeRefused(dir2, 1, "truncated", "--data=" + TINY.data());
     }
 
     @Test
     void foreignFiles() throws IOException {
         Path text = CliRunner.writeText(tmp.resolve("notes.txt"), "First Citizen:\nBefore we proceed any further, hear me speak.\n");
         assertCleanError(run("sample", "--checkpoint=" + text), 1, "not a safetensors file");
-        assertCleanError(run("eval", "--checkpoint=" + text, "--data=" + data), 1, "not a safetensors file");
+        assertCleanError(run("eval", "--checkpoint=" + text, "--data=" + TINY.data()), 1, "not a safetensors file");
         // A valid safetensors file (e.g. from another tool) without the leviathan-1 format metadata.
         byte[] header = "{\"__metadata__\":{\"format\":\"pt\"},\"wte.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]}}"
                 .getBytes(StandardCharsets.UTF_8);
@@ -302,11 +296,11 @@ class BadInputTest {
         assertCleanError(run("sample", "--checkpoint=" + file("arr.safetensors", minimal("[1,2,3]"))), 1, "not a safetensors file");
         assertCleanError(run("sample", "--checkpoint=" + file("junk.safetensors", minimal("{\"x\": nope"))), 1, "not a safetensors file");
         // The optimizer file given as a model checkpoint.
-        assertCleanError(run("sample", "--checkpoint=" + setFile(run, CheckpointSet.OPTIMIZER_FILE)), 1, "not a Leviathan checkpoint");
+        assertCleanError(run("sample", "--checkpoint=" + setFile(TINY.run(), CheckpointSet.OPTIMIZER_FILE)), 1, "not a Leviathan checkpoint");
         // A foreign file in place of a run's model: resume refuses and leaves it.
         Path dir = copyOfRun("foreign-run");
         Files.copy(text, setFile(dir, CheckpointSet.MODEL_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        assertResumeRefused(dir, 1, "not a safetensors file", "--data=" + data);
+        assertResumeRefused(dir, 1, "not a safetensors file", "--data=" + TINY.data());
     }
 
     static byte[] minimal(String header) {
@@ -334,7 +328,7 @@ class BadInputTest {
         // The metadata says width 32; the tensors were written for width 16.
         Path wide = file("wide.safetensors", editHeader(bytes, "\\\"width\\\":16", "\\\"width\\\":32"));
         assertCleanError(run("sample", "--checkpoint=" + wide), 1, "shape");
-        assertCleanError(run("eval", "--checkpoint=" + wide, "--data=" + data), 1, "shape");
+        assertCleanError(run("eval", "--checkpoint=" + wide, "--data=" + TINY.data()), 1, "shape");
         // The metadata's vocabulary does not match vocab_size.
         Matcher m = Pattern.compile("\\\\\"vocab_size\\\\\":(\\d+)").matcher(new String(bytes, StandardCharsets.ISO_8859_1));
         assertTrue(m.find());
@@ -356,16 +350,16 @@ class BadInputTest {
         // Resuming a run whose model file says width 32.
         Files.write(setFile(dir, CheckpointSet.MODEL_FILE), editHeader(bytes, "\\\"width\\\":16", "\\\"width\\\":32"));
         Map<String, byte[]> edited = snapshot(dir);
-        assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + data), 1, "shape");
+        assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + TINY.data()), 1, "shape");
         assertUnchanged(dir, edited);
         // A model file from another run beside this run's optimizer state (a torn or mixed pair).
         Path mixed = copyOfRun("mixed");
-        CliRunner.Result r = train("--data=" + data, "--out=" + tmp.resolve("another"), "--steps=2", "--eval_interval=0", "--seed=5");
+        CliRunner.Result r = train("--data=" + TINY.data(), "--out=" + tmp.resolve("another"), "--steps=2", "--eval_interval=0", "--seed=5");
         assertEquals(0, r.code(), r.toString());
         Files.copy(tmp.resolve("another").resolve(CheckpointSet.MODEL_FILE), setFile(mixed, CheckpointSet.MODEL_FILE),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        assertResumeRefused(mixed, 1, "different", "--data=" + data);
-        assertUnchanged(run, snapshot(run));
+        assertResumeRefused(mixed, 1, "different", "--data=" + TINY.data());
+        assertUnchanged(TINY.run(), snapshot(TINY.run()));
         assertArrayEquals(before.get("checkpoints/step-00000003/optimizer.safetensors"), Files.readAllBytes(setFile(dir, CheckpointSet.OPTIMIZER_FILE)));
     }
 
@@ -375,7 +369,7 @@ class BadInputTest {
     void nanLossStopsNamesTheStepAndKeepsTheLastGoodCheckpoint() throws IOException {
         Path dir = copyOfRun("diverge");
         Map<String, byte[]> before = snapshot(dir);
-        CliRunner.Result r = run("train", "--resume", "--out=" + dir, "--data=" + data, "--lr=1e30", "--steps=60", "--threads=1");
+        CliRunner.Result r = run("train", "--resume", "--out=" + dir, "--data=" + TINY.data(), "--lr=1e30", "--steps=60", "--threads=1");
         assertCleanError(r, 3, "step");
         Matcher m = Pattern.compile("at step (\\d+)").matcher(r.errLines().get(0));
         assertTrue(m.find(), "the message should name the step: " + r);
@@ -390,7 +384,7 @@ class BadInputTest {
     void nanLossInANewRunKeepsTheEarlierCheckpointOfThatRun() throws IOException {
         // checkpoint_interval=1: step 1 is saved (finite), a later step diverges and must not overwrite it.
         Path dir = tmp.resolve("new-diverge");
-        CliRunner.Result r = train("--data=" + data, "--out=" + dir, "--lr=1e30", "--warmup=0", "--steps=60", "--checkpoint_interval=1",
+        CliRunner.Result r = train("--data=" + TINY.data(), "--out=" + dir, "--lr=1e30", "--warmup=0", "--steps=60", "--checkpoint_interval=1",
                 "--eval_interval=0");
         assertCleanError(r, 3, "step");
         Matcher m = Pattern.compile("at step (\\d+)").matcher(r.errLines().get(0));
@@ -410,7 +404,7 @@ class BadInputTest {
         // lr near the float maximum: the first update itself overflows some parameters to ±Infinity while
         // the loss of step 1 was still finite. The checkpoint of step 1 must not be written with them.
         Path dir = tmp.resolve("overflow");
-        CliRunner.Result r = train("--data=" + data, "--out=" + dir, "--lr=3.4e38", "--warmup=0", "--steps=60", "--checkpoint_interval=1",
+        CliRunner.Result r = train("--data=" + TINY.data(), "--out=" + dir, "--lr=3.4e38", "--warmup=0", "--steps=60", "--checkpoint_interval=1",
                 "--eval_interval=0");
         assertCleanError(r, 3, "step");
         Path model = dir.resolve(CheckpointSet.MODEL_FILE);
@@ -427,7 +421,7 @@ class BadInputTest {
     void aNonFiniteEvaluationStopsTheRunCleanly() throws IOException {
         // The update of step 1 overflows; the evaluation right after it sees a NaN loss.
         Path dir = tmp.resolve("eval-overflow");
-        CliRunner.Result r = train("--data=" + data, "--out=" + dir, "--lr=3.4e38", "--warmup=0", "--steps=60", "--eval_interval=1");
+        CliRunner.Result r = train("--data=" + TINY.data(), "--out=" + dir, "--lr=3.4e38", "--warmup=0", "--steps=60", "--eval_interval=1");
         assertCleanError(r, 3, "at step 1");
         assertFalse(Files.exists(dir.resolve(CheckpointSet.MODEL_FILE)), "nothing good to save, nothing saved");
         // The evaluation line is in the metrics all the same.
@@ -437,18 +431,18 @@ class BadInputTest {
     @Test
     void outputDirectoryThatCannotBeWritten() throws IOException {
         Path afile = CliRunner.writeText(tmp.resolve("afile"), "I am a file, not a directory\n");
-        assertCleanError(train("--data=" + data, "--out=" + afile.resolve("run")), 1, "cannot write");
-        assertCleanError(train("--data=" + data, "--out=" + afile), 1, "cannot write");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + afile.resolve("run")), 1, "cannot write");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + afile), 1, "cannot write");
         assertEquals("I am a file, not a directory\n", Files.readString(afile));
     }
 
     @Test
     void newRunIntoADirectoryHoldingACheckpointIsRefused() throws IOException {
-        Map<String, byte[]> before = snapshot(run);
-        byte[] metrics = Files.readAllBytes(run.resolve("metrics.jsonl"));
-        assertCleanError(train("--data=" + data, "--out=" + run, "--steps=3"), 1, "already holds a checkpoint");
-        assertUnchanged(run, before);
-        assertArrayEquals(metrics, Files.readAllBytes(run.resolve("metrics.jsonl")));
+        Map<String, byte[]> before = snapshot(TINY.run());
+        byte[] metrics = Files.readAllBytes(TINY.run().resolve("metrics.jsonl"));
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + TINY.run(), "--steps=3"), 1, "already holds a checkpoint");
+        assertUnchanged(TINY.run(), before);
+        assertArrayEquals(metrics, Files.readAllBytes(TINY.run().resolve("metrics.jsonl")));
     }
 
     @Test
@@ -456,7 +450,7 @@ class BadInputTest {
         Path dir = Files.createDirectories(tmp.resolve("killed-start"));
         String stale = "{\"step\":10,\"train_loss\":9.0}\n{\"step\":20,\"train_loss\":8.0}\n";
         Files.writeString(dir.resolve("metrics.jsonl"), stale);
-        CliRunner.Result r = train("--data=" + data, "--out=" + dir, "--steps=2", "--log_interval=1", "--eval_interval=0");
+        CliRunner.Result r = train("--data=" + TINY.data(), "--out=" + dir, "--steps=2", "--log_interval=1", "--eval_interval=0");
         assertEquals(0, r.code(), r.toString());
         java.util.List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
         assertTrue(lines.get(0).startsWith("{\"step\":1,"), "the new run's lines only: " + lines);

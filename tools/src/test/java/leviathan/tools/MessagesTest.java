@@ -16,8 +16,8 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import leviathan.trainer.CheckpointSet;
@@ -30,41 +30,30 @@ import leviathan.trainer.RunDirectory;
  * start, file modes, and text that cannot mean what the user wants.
  */
 class MessagesTest {
-    @TempDir
-    static Path shared;
-    static Path data;
-    /** A finished tiny run of 4 steps. */
-    static Path run;
+    @RegisterExtension
+    static final TrainedRun TINY = new TrainedRun(2000, "--steps=4", "--eval_interval=0");
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void trainOnce() throws IOException {
-        data = CliRunner.writeText(shared.resolve("data.txt"), CliRunner.text(2000));
-        run = shared.resolve("run");
-        CliRunner.Result r = train("--data=" + data, "--out=" + run, "--steps=4", "--eval_interval=0");
-        assertEquals(0, r.code(), r.toString());
-    }
-
     @Test
     void unknownOptionsAreNamedWithTheOptionMeant() throws IOException {
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("a"), "--frobnicate"), 2, "unknown option --frobnicate for 'train'");
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("a"), "--learning_rate=0.1"), 2, "nanoGPT's learning_rate is --lr");
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("a"), "--warmpu=3"), 2, "did you mean --warmup?");
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("a"), "--lags=4"), 2, "it is an option of leviathan");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("a"), "--frobnicate"), 2, "unknown option --frobnicate for 'train'");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("a"), "--learning_rate=0.1"), 2, "nanoGPT's learning_rate is --lr");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("a"), "--warmpu=3"), 2, "did you mean --warmup?");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("a"), "--lags=4"), 2, "it is an option of leviathan");
         assertCleanError(run("info", "--tensor"), 2, "did you mean --tensors?");
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("a"), "junk"), 2, "unexpected argument 'junk'");
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("a"), "--steps=3", "--steps=4"), 2, "--steps is given twice");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("a"), "junk"), 2, "unexpected argument 'junk'");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("a"), "--steps=3", "--steps=4"), 2, "--steps is given twice");
         assertFalse(Files.exists(tmp.resolve("a")), "a refused start left a run directory");
     }
 
     @Test
     void aConfigFileGivesOptionsTheCommandLineOverridesAndNamesItsUnknownKeys() throws IOException {
         Path bad = CliRunner.writeText(tmp.resolve("bad.json"), "{\"steps\": 3, \"learning_rate\": 0.1}");
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("a"), "--config=" + bad), 2, "unknown option 'learning_rate' in " + bad);
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("a"), "--config=" + tmp.resolve("none.json")), 1, "does not exist");
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("a"), "--config=" + CliRunner.writeText(tmp.resolve("x.json"), "[1]")),
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("a"), "--config=" + bad), 2, "unknown option 'learning_rate' in " + bad);
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("a"), "--config=" + tmp.resolve("none.json")), 1, "does not exist");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("a"), "--config=" + CliRunner.writeText(tmp.resolve("x.json"), "[1]")),
                 1, "JSON object");
     }
 
@@ -74,7 +63,7 @@ class MessagesTest {
         assertEquals(0, run("info", "--backend", "jvm").code());
         assertEquals(0, run("info", "--threads=0").code(), "0 means all cores");
         int tooMany = 4 * Runtime.getRuntime().availableProcessors() + 1;
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("t"), "--threads=" + tooMany), 2, "at most");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("t"), "--threads=" + tooMany), 2, "at most");
         assertCleanError(run("info", "--threads=-1"), 2, "0 means all cores");
     }
 
@@ -90,23 +79,23 @@ class MessagesTest {
 
     @Test
     void optionsThatContradictEachOtherAreRefused() {
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("m"), "--lr=1e-3", "--min_lr=1e-2"), 2, "above --lr");
-        assertCleanError(run("sample", "--checkpoint=" + run, "--top-k=-1"), 2, "--top-k");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("m"), "--lr=1e-3", "--min_lr=1e-2"), 2, "above --lr");
+        assertCleanError(run("sample", "--checkpoint=" + TINY.run(), "--top-k=-1"), 2, "--top-k");
     }
 
     @Test
     void resumingARunThatIsDoneSaysSoAndWritesNothing() throws IOException {
         Path dir = tmp.resolve("done");
-        assertEquals(0, train("--data=" + data, "--out=" + dir, "--steps=4", "--eval_interval=0").code());
+        assertEquals(0, train("--data=" + TINY.data(), "--out=" + dir, "--steps=4", "--eval_interval=0").code());
         var before = BadInputTest.snapshot(dir);
-        CliRunner.Result r = run("train", "--resume", "--out=" + dir, "--data=" + data, "--steps=3");
+        CliRunner.Result r = run("train", "--resume", "--out=" + dir, "--data=" + TINY.data(), "--steps=3");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("nothing to do") && r.out().contains("at step 4"), r.toString());
         BadInputTest.assertUnchanged(dir, before);
         // Options equal to the run's own are accepted on resume; a different one is not.
-        CliRunner.Result same = run("train", "--resume", "--out=" + dir, "--data=" + data, "--mixer=attention", "--width=16", "--steps=5");
+        CliRunner.Result same = run("train", "--resume", "--out=" + dir, "--data=" + TINY.data(), "--mixer=attention", "--width=16", "--steps=5");
         assertEquals(0, same.code(), same.toString());
-        assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + data, "--width=32"), 2, "cannot change on --resume");
+        assertCleanError(run("train", "--resume", "--out=" + dir, "--data=" + TINY.data(), "--width=32"), 2, "cannot change on --resume");
     }
 
     @Test
@@ -126,12 +115,12 @@ class MessagesTest {
 
     @Test
     void aFailedStartLeavesNoRunDirectory() throws IOException {
-        assertCleanError(train("--data=" + data, "--out=" + tmp.resolve("b"), "--backend=foo"), 2, "unknown backend");
+        assertCleanError(train("--data=" + TINY.data(), "--out=" + tmp.resolve("b"), "--backend=foo"), 2, "unknown backend");
         assertFalse(Files.exists(tmp.resolve("b")));
         Path shortText = CliRunner.writeText(tmp.resolve("short.txt"), "abcde");
         assertCleanError(train("--data=" + shortText, "--out=" + tmp.resolve("c")), 1, "too short");
         assertFalse(Files.exists(tmp.resolve("c")));
-        assertCleanError(run("compare", "--mixers=attention,bogus", "--data=" + data, "--out=" + tmp.resolve("d")), 2, "unknown mixer");
+        assertCleanError(run("compare", "--mixers=attention,bogus", "--data=" + TINY.data(), "--out=" + tmp.resolve("d")), 2, "unknown mixer");
         assertFalse(Files.exists(tmp.resolve("d")));
         assertCleanError(run("scale", "--mixers=bogus", "--out=" + tmp.resolve("e")), 2, "unknown mixer");
         assertFalse(Files.exists(tmp.resolve("e")));
@@ -139,7 +128,7 @@ class MessagesTest {
 
     @Test
     void checkpointProblemsAreReportedInTheProjectsOwnWords() throws IOException {
-        byte[] bytes = Files.readAllBytes(run.resolve(CheckpointSet.MODEL_FILE));
+        byte[] bytes = Files.readAllBytes(TINY.run().resolve(CheckpointSet.MODEL_FILE));
         // A vocabulary that is not JSON: no parser's text reaches the user.
         Path vocab = tmp.resolve("vocab.safetensors");
         Files.write(vocab, BadInputTest.editHeader(bytes, "\"vocab\":\"[", "\"vocab\":\"{"));
@@ -152,7 +141,7 @@ class MessagesTest {
         // NaN in the weights: refused at load, naming the tensor.
         Path nan = tmp.resolve("nan.safetensors");
         Files.write(nan, withNaN(bytes));
-        assertCleanError(run("eval", "--checkpoint=" + nan, "--data=" + data), 1, "holds NaN");
+        assertCleanError(run("eval", "--checkpoint=" + nan, "--data=" + TINY.data()), 1, "holds NaN");
         assertCleanError(run("sample", "--checkpoint=" + nan), 1, "tensor");
     }
 
@@ -170,7 +159,7 @@ class MessagesTest {
         int umask = Integer.parseInt(new String(p.getInputStream().readAllBytes()).trim(), 8);
         p.waitFor();
         Set<PosixFilePermission> want = PosixFilePermissions.fromString(permissions(0666 & ~umask));
-        RunDirectory r = new RunDirectory(run);
+        RunDirectory r = new RunDirectory(TINY.run());
         for (Path f : new Path[] {r.modelFile(), r.latest().resolve(CheckpointSet.OPTIMIZER_FILE), r.metrics(), r.configFile()}) {
             assertEquals(want, Files.getPosixFilePermissions(f), f + " (umask " + Integer.toOctalString(umask) + ")");
         }

@@ -384,9 +384,7 @@ class BadInputTest {
     void nanLossInANewRunKeepsTheEarlierCheckpointOfThatRun() throws IOException {
         // checkpoint_interval=1: step 1 is saved (finite), a later step diverges and must not overwrite it.
         Path dir = tmp.resolve("new-diverge");
-        CliRunner.Result r = train("--data=" + TINY.data(), "--out=" + dir, "--lr=1e30", "--warmup=0", "--steps=60", "--checkpoint_interval=1",
-                "--eval_interval=0");
-        assertCleanError(r, 3, "step");
+        CliRunner.Result r = divergingNewRun(dir, "1e30");
         Matcher m = Pattern.compile("at step (\\d+)").matcher(r.errLines().get(0));
         assertTrue(m.find(), r.toString());
         int step = Integer.parseInt(m.group(1));
@@ -399,14 +397,19 @@ class BadInputTest {
         }
     }
 
+    /** A new run into {@code dir} at learning rate {@code lr}, a checkpoint every step: it must stop with exit 3 naming the step. */
+    private static CliRunner.Result divergingNewRun(Path dir, String lr) {
+        CliRunner.Result r = train("--data=" + TINY.data(), "--out=" + dir, "--lr=" + lr, "--warmup=0", "--steps=60", "--checkpoint_interval=1",
+                "--eval_interval=0");
+        return assertCleanError(r, 3, "step");
+    }
+
     @Test
     void parametersThatOverflowAreNeverSavedAsAGoodCheckpoint() throws IOException {
         // lr near the float maximum: the first update itself overflows some parameters to ±Infinity while
         // the loss of step 1 was still finite. The checkpoint of step 1 must not be written with them.
         Path dir = tmp.resolve("overflow");
-        CliRunner.Result r = train("--data=" + TINY.data(), "--out=" + dir, "--lr=3.4e38", "--warmup=0", "--steps=60", "--checkpoint_interval=1",
-                "--eval_interval=0");
-        assertCleanError(r, 3, "step");
+        CliRunner.Result r = divergingNewRun(dir, "3.4e38");
         Path model = dir.resolve(CheckpointSet.MODEL_FILE);
         if (Files.exists(model)) {
             for (leviathan.model.Safetensors.Tensor t : leviathan.model.Safetensors.read(model).tensors.values()) {

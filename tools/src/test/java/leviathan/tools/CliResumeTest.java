@@ -34,7 +34,7 @@ class CliResumeTest {
 
     @Test
     void stopAtAndResumeMatchAStraightRun() throws Exception {
-        Path data = CliRunner.writeText(tmp.resolve("data.txt"), CliRunner.text(2000));
+        Path data = CliRunner.textFile(tmp, 2000);
         Path straight = tmp.resolve("straight"), split = tmp.resolve("split");
 
         CliRunner.Result a = train(concat(RUN, "--data=" + data, "--out=" + straight));
@@ -112,7 +112,7 @@ class CliResumeTest {
     @Test
     /** Ctrl-C through the command line: exit code 130, a checkpoint, a line saying where it is, and a resume to the end. */
     void interruptedTrainingExits130AndSaysWhereItSaved() throws Exception {
-        Path data = CliRunner.writeText(tmp.resolve("data.txt"), CliRunner.text(2000));
+        Path data = CliRunner.textFile(tmp, 2000);
         Path out = tmp.resolve("run");
         StopSignal.request();
         CliRunner.Result r;

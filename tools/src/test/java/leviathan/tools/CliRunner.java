@@ -107,6 +107,11 @@ final class CliRunner {
         return sb.substring(0, n);
     }
 
+    /** {@code dir/data.txt} holding {@link #text}(n): the corpus most CLI tests train on. */
+    static Path textFile(Path dir, int n) throws IOException {
+        return writeText(dir.resolve("data.txt"), text(n));
+    }
+
     static Path writeText(Path file, String text) throws IOException {
         Files.writeString(file, text, StandardCharsets.UTF_8);
         return file;

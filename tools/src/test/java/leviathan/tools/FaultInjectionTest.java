@@ -38,7 +38,7 @@ class FaultInjectionTest {
 
     @Test
     void aRunKilledAtRandomMomentsResumesToTheLossesOfAnUninterruptedOne() throws Exception {
-        Path data = CliRunner.writeText(tmp.resolve("data.txt"), CliRunner.text(2000));
+        Path data = CliRunner.textFile(tmp, 2000);
         Path reference = tmp.resolve("reference"), killed = tmp.resolve("killed");
         Process ref = ChildCli.start(tmp.resolve("reference.log"), Map.of(), ChildCli.tinyRun(data, reference, STEPS).toArray(new String[0]));
         assertEquals(0, ref.waitFor(), Files.readString(tmp.resolve("reference.log")));

@@ -47,7 +47,7 @@ class NanoGptHabitsTest {
 
     @BeforeAll
     static void trainOnce() throws IOException {
-        data = CliRunner.writeText(shared.resolve("data.txt"), CliRunner.text(3000));
+        data = CliRunner.textFile(shared, 3000);
         config = CliRunner.writeText(shared.resolve("exp.json"),
                 "{\"steps\": 99, \"beta2\": 0.95, \"dropout\": 0.1, \"eval_interval\": 3, \"log_interval\": 1, \"data\": \"" + data + "\"}");
         run = shared.resolve("run");

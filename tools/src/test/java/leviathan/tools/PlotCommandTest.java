@@ -38,7 +38,7 @@ class PlotCommandTest {
 
     @BeforeAll
     static void trainTwoRuns() throws IOException {
-        Path data = CliRunner.writeText(shared.resolve("data.txt"), CliRunner.text(3000));
+        Path data = CliRunner.textFile(shared, 3000);
         attention = shared.resolve("attention");
         leviathan = shared.resolve("leviathan");
         String[] common = {"--data=" + data, "--steps=12", "--log_interval=2", "--eval_interval=4"};

@@ -29,7 +29,7 @@ class RunDirectoryFaultsTest {
 
     @BeforeEach
     void data() throws IOException {
-        data = CliRunner.writeText(tmp.resolve("data.txt"), CliRunner.text(2000));
+        data = CliRunner.textFile(tmp, 2000);
     }
 
     private Process longRun(Path out, Map<String, String> env, String log) throws IOException {

@@ -67,7 +67,7 @@ class StudyCommandTest {
 
     @BeforeAll
     static void runTheGridOnce() throws IOException {
-        data = CliRunner.writeText(shared.resolve("data.txt"), CliRunner.text(4000));
+        data = CliRunner.textFile(shared, 4000);
         study = shared.resolve("study");
         first = run(grid(data, study));
         assertEquals(0, first.code(), first.toString());

@@ -27,7 +27,7 @@ class StudyJobsTest {
 
     @Test
     void emitJobsListsTheUnfinishedCellsAndEachLineProducesItsCell() throws Exception {
-        Path data = CliRunner.writeText(tmp.resolve("data.txt"), CliRunner.text(4000));
+        Path data = CliRunner.textFile(tmp, 4000);
         Path out = tmp.resolve("study"), jobs = tmp.resolve("jobs.txt");
         String[] grid = {"--contexts=8"};
         CliRunner.Result some = StudyCommandTest.run(StudyCommandTest.grid(data, out, concat(grid, "--only=mixer=attention")));

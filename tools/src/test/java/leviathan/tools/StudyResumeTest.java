@@ -41,7 +41,7 @@ class StudyResumeTest {
 
     @Test
     void aCellTrainedPartwayResumesAndAKilledStartStartsAgain() throws IOException {
-        Path data = CliRunner.writeText(tmp.resolve("data.txt"), CliRunner.text(4000));
+        Path data = CliRunner.textFile(tmp, 4000);
         Path reference = tmp.resolve("reference"), interrupted = tmp.resolve("interrupted");
         List<String> one = List.of("--mixers=attention", "--contexts=8");
         CliRunner.Result straight = StudyCommandTest.run(StudyCommandTest.grid(data, reference, one.toArray(new String[0])));
@@ -78,7 +78,7 @@ class StudyResumeTest {
 
     @Test
     void aStudyKilledInTheMiddleOfACellResumesIt() throws Exception {
-        Path data = CliRunner.writeText(tmp.resolve("data.txt"), CliRunner.text(4000));
+        Path data = CliRunner.textFile(tmp, 4000);
         Path killed = tmp.resolve("killed"), reference = tmp.resolve("reference");
         // 40 steps with a checkpoint after each, written slowly, so the kill lands in the middle of the cell.
         String[] longer = {"--mixers=attention", "--contexts=8", "--seeds=1", "--steps=40", "--checkpoint_interval=1", "--eval_interval=20"};

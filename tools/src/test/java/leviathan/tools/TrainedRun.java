@@ -42,7 +42,7 @@ final class TrainedRun implements BeforeAllCallback, AfterAllCallback {
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         dir = Files.createTempDirectory("leviathan-trained-run");
-        CliRunner.writeText(data(), CliRunner.text(chars));
+        CliRunner.textFile(dir, chars);
         List<String> argv = new ArrayList<>(List.of("--data=" + data(), "--out=" + run()));
         argv.addAll(List.of(options));
         CliRunner.Result r = CliRunner.train(argv.toArray(new String[0]));

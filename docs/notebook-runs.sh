@@ -28,11 +28,11 @@ mkdir -p "$RUNS"
 # The notebook's TrainingConfig and LeviathanModelConfig, as far as the model allows (docs/notebook.md):
 # 2 blocks, 2 heads, width 4, context 512, batch 64, constant lr 3e-4, PyTorch AdamW defaults
 # (betas 0.9/0.999, eps 1e-8, weight decay 0.01), no gradient clipping (a bound no norm reaches),
-# no warm-up, evaluation every 500 steps on 200 random batches per split, 5000 steps.
+# no warm-up, dropout 0.1, evaluation every 500 steps on 200 random batches per split, 5000 steps.
 common=(--preset seed --data tinyshakespeare
         --layers=2 --heads=2 --width=4 --context=512 --batch=64 --steps="$STEPS"
         --lr=3e-4 --min_lr=3e-4 --warmup=0 --beta1=0.9 --beta2=0.999 --eps=1e-8 --weight_decay=0.01 --grad_clip=1e9
-        --eval_interval="$EVAL_INTERVAL" --eval_iters="$EVAL_ITERS" --sample_chars=0 --seed=1337)
+        --dropout=0.1 --eval_interval="$EVAL_INTERVAL" --eval_iters="$EVAL_ITERS" --sample_chars=0 --seed=1337)
 
 # train DIR MIXER_ARGS...: a fresh run into DIR, or the continuation of the one DIR holds.
 train() {

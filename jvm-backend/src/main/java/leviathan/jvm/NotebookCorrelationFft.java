@@ -12,9 +12,8 @@ import leviathan.kernels.LeviathanNotebookKernels;
  * The FFT path of the notebook's 4-D correlation (JVM only, JTransforms): what
  * {@link LeviathanNotebook#correlateForward} computes, in double precision, tested against it
  * (relative 1e-5). The direct body costs Σ over outputs of the overlapping window on all four
- * axes, about (¾)⁴·(B·H·T·D)² multiply-adds: 5.4·10⁹ per layer at the notebook's (64, 2, 512, 2),
- * where a training step took about 20 s on the shared 2-core machine; with the transforms the
- * stage took 44 ms per layer there (docs/notebook.md), the T axis costing T·log T.
+ * axes, about (¾)⁴·(B·H·T·D)² multiply-adds: 5.4·10⁹ per layer at the notebook's (64, 2, 512, 2);
+ * the transforms cost T·log T along T instead (docs/notebook.md has the timings).
  *
  * <p><b>Method.</b> Cmat[b,h,·,c] = Σ_{b',h',e} xcorr_T(Q[b+b'−pB, h+h'−pH, ·, c+e−pD], K[b',h',·,e]),
  * the sum running over the b', h', e whose Q index is inside the tensor, and xcorr_T(q, k)[i] =

@@ -41,8 +41,8 @@ final class ScaleCommand implements Main.Command {
     static final int MAX_WARMUP_RUNS = 30;
     /**
      * Warm-up lasts at least this long: the first runs of a new kernel settle on the C1 compiler's
-     * code, and two of them agree within 10% long before C2 has compiled it (measured: 140 ms at
-     * T = 64 after three "settled" runs, 13 ms at T = 128 after it).
+     * code, and two of them agree within 10% long before C2 has compiled it (docs/performance.md,
+     * the scale section, has the measurement).
      */
     static final double MIN_WARMUP_SECONDS = 1.0;
 

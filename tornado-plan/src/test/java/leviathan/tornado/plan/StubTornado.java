@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 import javax.tools.Diagnostic;
@@ -71,7 +72,10 @@ final class StubTornado {
 
     private static ClassLoader compile() {
         try {
-            Path dir = Files.createTempDirectory("leviathan-stub-tornado");
+            // Under the module's build directory (surefire runs in the module), not /tmp: the class loader
+            // reads the classes lazily for the whole test run, and `mvn clean` removes them.
+            Path dir = Path.of("target", "stub-tornado");
+            deleteTree(dir);
             Path src = dir.resolve("src");
             Path out = dir.resolve("classes");
             Files.createDirectories(out);
@@ -99,6 +103,17 @@ final class StubTornado {
             return new URLClassLoader(new URL[] {out.toUri().toURL()}, here);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 

@@ -159,14 +159,18 @@ public final class LongformerMixer extends QkvMixer {
                     ((double) B * T * 4 * C + 2 * pairs) * F, dqkv, dpreatt, dout, qkv, att, band, drop.scalars(), T, C, H, drop.key());
         }
 
-        /** Checks the sizes, the band buffer, the (B,T,C) row buffer, the two banded buffers and qkv: what every stage reads. */
+        /** Checks the sizes and the band buffer, then the (B,T,C) row buffer, the two banded (B,H,T,G+W) buffers and qkv. */
         private static void checkBuffers(String name, FloatSlice rows, FloatSlice band1, FloatSlice band2, FloatSlice qkv,
                                          IntSlice band, int B, int T, int C, int H) {
             StageChecks.positive(name, "H", H);
             StageChecks.expect(name, band, 2 + H, "2 + H (window, globals, one dilation per head)");
             int W = band.get(0), G = band.get(1);
             checkShape(name, band, B, T, C, H, W, G);
-            expect(name, rows, band1, band2, qkv, B, T, C, H, W, G);
+            long banded = (long) B * H * T * (G + W);
+            StageChecks.expect(name, rows, (long) B * T * C, "B*T*C");
+            StageChecks.expect(name, band1, banded, "B*H*T*(G+W)");
+            StageChecks.expect(name, band2, banded, "B*H*T*(G+W)");
+            StageChecks.expect(name, qkv, (long) B * T * 3 * C, "B*T*3C");
         }
 
         private static void checkShape(String name, IntSlice band, int B, int T, int C, int H, int W, int G) {
@@ -182,16 +186,6 @@ public final class LongformerMixer extends QkvMixer {
                     throw new IllegalArgumentException(name + ": dilation of head " + h + " must be at least 1, got " + band.get(2 + h));
                 }
             }
-        }
-
-        /** Checks the (B,T,C) row buffer, the two banded buffers and qkv. */
-        private static void expect(String name, FloatSlice rows, FloatSlice band1, FloatSlice band2, FloatSlice qkv,
-                                   int B, int T, int C, int H, int W, int G) {
-            long band = (long) B * H * T * (G + W);
-            StageChecks.expect(name, rows, (long) B * T * C, "B*T*C");
-            StageChecks.expect(name, band1, band, "B*H*T*(G+W)");
-            StageChecks.expect(name, band2, band, "B*H*T*(G+W)");
-            StageChecks.expect(name, qkv, (long) B * T * 3 * C, "B*T*3C");
         }
 
         /** Number of (query, key) pairs scored: the live slots of every row, for the profile's FLOPs. */

@@ -10,22 +10,25 @@ public final class StageChecks {
 
     /** Checks a buffer's length; {@code shape} is how the expected length is written in the message. */
     public static void expect(String stage, FloatSlice buf, long length, String shape) {
-        if (buf == null) {
-            throw new IllegalArgumentException(stage + ": buffer for " + shape + " is missing");
-        }
-        if (buf.length != length) {
-            throw new IllegalArgumentException(stage + ": buffer " + buf.name + " has length " + buf.length
-                    + ", expected " + length + " = " + shape);
-        }
+        present(stage, buf, shape);
+        length(stage, buf.name, buf.length, length, shape);
     }
 
     public static void expect(String stage, IntSlice buf, long length, String shape) {
+        present(stage, buf, shape);
+        length(stage, buf.name, buf.length, length, shape);
+    }
+
+    private static void present(String stage, Object buf, String shape) {
         if (buf == null) {
             throw new IllegalArgumentException(stage + ": buffer for " + shape + " is missing");
         }
-        if (buf.length != length) {
-            throw new IllegalArgumentException(stage + ": buffer " + buf.name + " has length " + buf.length
-                    + ", expected " + length + " = " + shape);
+    }
+
+    private static void length(String stage, String buffer, int actual, long expected, String shape) {
+        if (actual != expected) {
+            throw new IllegalArgumentException(stage + ": buffer " + buffer + " has length " + actual
+                    + ", expected " + expected + " = " + shape);
         }
     }
 

@@ -5,8 +5,11 @@ import static leviathan.jvm.VectorRows.S;
 import static leviathan.jvm.VectorRows.axpy;
 import static leviathan.jvm.VectorRows.live;
 import static leviathan.jvm.VectorRows.pad;
+import static leviathan.jvm.VectorRows.perHead;
 import static leviathan.jvm.VectorRows.rowTimesTransposed;
 import static leviathan.jvm.VectorRows.transpose;
+
+import java.util.function.IntConsumer;
 
 import jdk.incubator.vector.FloatVector;
 
@@ -70,22 +73,6 @@ public final class LeviathanVector {
         FloatSlice dqkv = a.dqkv(), dbase = a.dbase(), qkv = a.qkv();
         int T = a.T(), C = a.C(), H = a.H();
         return perHead(s.extent[0] / T, T, H, C / H, (b, h, sc) -> queryBackwardHead(dqkv, dbase, qkv, T, C, H, b, h, sc));
-    }
-
-    @FunctionalInterface
-    private interface HeadBody {
-        void run(int b, int h, Scratch sc);
-    }
-
-    /** Runs heads (b, h) = (bh / H, bh % H) for bh in [0, B·H), split across the pool; each head on one thread. */
-    private static JvmFastKernels.JvmStage perHead(int heads, int T, int H, int D, HeadBody body) {
-        Kernel.RangeBody range = (from, to) -> {
-            Scratch sc = VectorRows.scratch(T, D);
-            for (int bh = from; bh < to; bh++) {
-                body.run(bh / H, bh % H, sc);
-            }
-        };
-        return pool -> pool.run(heads, range);
     }
 
     /** base[b, h, t, j] = q_t·k_j/√D for j ≤ t. */
@@ -194,13 +181,7 @@ public final class LeviathanVector {
         LeviathanKernels.LagCorrelateArgs a = LeviathanKernels.LagCorrelateArgs.of(s);
         FloatSlice pre = a.preatt(), base = a.base(), lag = a.lag();
         int T = a.T(), H = a.H(), L = a.L();
-        int rows = s.extent[0];
-        Kernel.RangeBody body = (from, to) -> {
-            for (int index = from; index < to; index++) {
-                lagCorrelateRow(pre, base, lag, T, H, L, index);
-            }
-        };
-        return pool -> pool.run(rows, body);
+        return perRow(s.extent[0], index -> lagCorrelateRow(pre, base, lag, T, H, L, index));
     }
 
     /** Args: dbase, dpreatt, lag, T, H, L. */
@@ -208,10 +189,14 @@ public final class LeviathanVector {
         LeviathanKernels.LagCorrelateBackwardArgs a = LeviathanKernels.LagCorrelateBackwardArgs.of(s);
         FloatSlice dbase = a.dbase(), dpre = a.dpreatt(), lag = a.lag();
         int T = a.T(), H = a.H(), L = a.L();
-        int rows = s.extent[0];
+        return perRow(s.extent[0], index -> lagCorrelateBackwardRow(dbase, dpre, lag, T, H, L, index));
+    }
+
+    /** Runs {@code row} for every row index in [0, rows), split across the pool. */
+    private static JvmFastKernels.JvmStage perRow(int rows, IntConsumer row) {
         Kernel.RangeBody body = (from, to) -> {
             for (int index = from; index < to; index++) {
-                lagCorrelateBackwardRow(dbase, dpre, lag, T, H, L, index);
+                row.accept(index);
             }
         };
         return pool -> pool.run(rows, body);

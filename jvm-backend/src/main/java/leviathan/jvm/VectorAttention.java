@@ -3,6 +3,7 @@ package leviathan.jvm;
 import static leviathan.jvm.VectorRows.ROWS;
 import static leviathan.jvm.VectorRows.live;
 import static leviathan.jvm.VectorRows.pad;
+import static leviathan.jvm.VectorRows.perHead;
 import static leviathan.jvm.VectorRows.rowsTimesTransposed;
 import static leviathan.jvm.VectorRows.transpose;
 import static leviathan.jvm.VectorRows.weightedRowSum;
@@ -11,7 +12,6 @@ import static leviathan.jvm.VectorRows.weightedRowSums;
 import jdk.incubator.vector.VectorSpecies;
 
 import leviathan.graph.FloatSlice;
-import leviathan.graph.Kernel;
 import leviathan.graph.Stage;
 import leviathan.jvm.VectorRows.Scratch;
 import leviathan.kernels.AttentionKernels;
@@ -36,14 +36,7 @@ final class VectorAttention {
         AttentionKernels.ForwardArgs a = AttentionKernels.ForwardArgs.of(s);
         FloatSlice out = a.out(), pre = a.preatt(), att = a.att(), qkv = a.qkv();
         int T = a.T(), C = a.C(), H = a.H();
-        int heads = s.extent[0] / T;
-        Kernel.RangeBody body = (from, to) -> {
-            Scratch sc = VectorRows.scratch(T, C / H);
-            for (int bh = from; bh < to; bh++) {
-                forwardHead(out, pre, att, qkv, T, C, H, bh / H, bh % H, sc);
-            }
-        };
-        return pool -> pool.run(heads, body);
+        return perHead(s.extent[0] / T, T, H, C / H, (b, h, sc) -> forwardHead(out, pre, att, qkv, T, C, H, b, h, sc));
     }
 
     /** Args: dqkv, dpreatt, dout, qkv, att, T, C, H. */
@@ -51,14 +44,7 @@ final class VectorAttention {
         AttentionKernels.BackwardQueryArgs a = AttentionKernels.BackwardQueryArgs.of(s);
         FloatSlice dqkv = a.dqkv(), dpre = a.dpreatt(), dout = a.dout(), qkv = a.qkv(), att = a.att();
         int T = a.T(), C = a.C(), H = a.H();
-        int heads = s.extent[0] / T;
-        Kernel.RangeBody body = (from, to) -> {
-            Scratch sc = VectorRows.scratch(T, C / H);
-            for (int bh = from; bh < to; bh++) {
-                backwardQueryHead(dqkv, dpre, dout, qkv, att, T, C, H, bh / H, bh % H, sc);
-            }
-        };
-        return pool -> pool.run(heads, body);
+        return perHead(s.extent[0] / T, T, H, C / H, (b, h, sc) -> backwardQueryHead(dqkv, dpre, dout, qkv, att, T, C, H, b, h, sc));
     }
 
     /** Args: dqkv, dpreatt, dout, qkv, att, T, C, H. */
@@ -66,14 +52,7 @@ final class VectorAttention {
         AttentionKernels.BackwardKeyValueArgs a = AttentionKernels.BackwardKeyValueArgs.of(s);
         FloatSlice dqkv = a.dqkv(), dpre = a.dpreatt(), dout = a.dout(), qkv = a.qkv(), att = a.att();
         int T = a.T(), C = a.C(), H = a.H();
-        int heads = s.extent[0] / T;
-        Kernel.RangeBody body = (from, to) -> {
-            Scratch sc = VectorRows.scratch(T, C / H);
-            for (int bh = from; bh < to; bh++) {
-                backwardKeyValueHead(dqkv, dpre, dout, qkv, att, T, C, H, bh / H, bh % H, sc);
-            }
-        };
-        return pool -> pool.run(heads, body);
+        return perHead(s.extent[0] / T, T, H, C / H, (b, h, sc) -> backwardKeyValueHead(dqkv, dpre, dout, qkv, att, T, C, H, b, h, sc));
     }
 
     private static void forwardHead(FloatSlice out, FloatSlice pre, FloatSlice att, FloatSlice qkvS,

@@ -5,6 +5,8 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import leviathan.graph.Kernel;
+
 /**
  * Per-head row primitives of the JVM backend's fast score-map mixers ({@link VectorAttention} and
  * the fast variants of other mixers, e.g. {@code leviathan.jvm.LeviathanVector}): one
@@ -62,6 +64,23 @@ public final class VectorRows {
         Scratch sc = SCRATCH.get();
         sc.ensure(T, D);
         return sc;
+    }
+
+    /** One head (b, h) of a score-map stage, with the calling thread's scratch. */
+    @FunctionalInterface
+    interface HeadBody {
+        void run(int b, int h, Scratch sc);
+    }
+
+    /** Runs heads (b, h) = (bh / H, bh % H) for bh in [0, heads), split across the pool; each head on one thread. */
+    static JvmFastKernels.JvmStage perHead(int heads, int T, int H, int D, HeadBody body) {
+        Kernel.RangeBody range = (from, to) -> {
+            Scratch sc = scratch(T, D);
+            for (int bh = from; bh < to; bh++) {
+                body.run(bh / H, bh % H, sc);
+            }
+        };
+        return pool -> pool.run(heads, range);
     }
 
     /** T rounded up to whole vectors. */

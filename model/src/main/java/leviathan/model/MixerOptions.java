@@ -27,11 +27,6 @@ public final class MixerOptions {
         return new MixerOptions(config.mixer, config.mixerOptions);
     }
 
-    /** A mixer without options. */
-    public static MixerOptions none(ModelConfig config) {
-        return of(config).allowOnly();
-    }
-
     /** The options this mixer takes. */
     public List<String> names() {
         return names;

@@ -81,7 +81,7 @@ final class BackendComparison {
         Result ref = results.get(0);
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "bench backends: %s (%s), B=%d T=%d, %d steps (%d warm-up excluded from times), reference %s%n",
-                preset.name, mc, tc.batchSize, mc.contextLength, steps, warmup, ref.name));
+                preset.name(), mc, tc.batchSize, mc.contextLength, steps, warmup, ref.name));
         // per kernel, side by side
         Set<String> kernels = new LinkedHashSet<>();
         for (Result r : results) {
@@ -197,7 +197,7 @@ final class BackendComparison {
     private static String toJson(Preset preset, ModelConfig mc, TrainConfig tc, int steps, int warmup, List<Result> results) {
         Result ref = results.get(0);
         JsonObject root = new JsonObject();
-        root.addProperty("preset", preset.name);
+        root.addProperty("preset", preset.name());
         root.addProperty("model", mc.toString());
         root.addProperty("batch", tc.batchSize);
         root.addProperty("steps", steps);

@@ -39,8 +39,8 @@ final class BenchCommand implements Main.Command {
         int threads = Cli.threads(args);
         String json = args.get("json", null);
         String backendSpec = Cli.backendSpec(args);
-        ModelConfig mc = preset.model.withVocabSize(65);
-        TrainConfig tc = preset.train.copy();
+        ModelConfig mc = preset.model().withVocabSize(65);
+        TrainConfig tc = preset.train().copy();
         String backends = what.equals("backends") ? args.get("backends", "jvm,tornado:0:0") : null;
         String png = what.equals("backends") ? args.get("png", null) : null;
         mc = Cli.applyOverrides(args, mc, tc);
@@ -66,7 +66,7 @@ final class BenchCommand implements Main.Command {
                         runSteps(mc, tc, backend, warmup + steps);
                     }
                     runMatmuls(backend, warmup + steps);
-                    System.out.println(profiler.table("bench " + what + ": " + (what.equals("kernels") ? preset.name + " step (B="
+                    System.out.println(profiler.table("bench " + what + ": " + (what.equals("kernels") ? preset.name() + " step (B="
                             + tc.batchSize + ", T=" + mc.contextLength + ", C=" + mc.width + ", V=" + mc.vocabSize + ") and " : "")
                             + "standalone matmuls, " + label));
                     if (json != null) {
@@ -82,7 +82,7 @@ final class BenchCommand implements Main.Command {
                     int tokens = tc.batchSize * mc.contextLength;
                     System.out.println(String.format(Locale.ROOT,
                             "bench step: %s (%s), B=%d T=%d, %s: median %.2f ms/step (min %.2f, max %.2f) = %.0f tokens/s over %d steps (%d warm-up excluded)",
-                            preset.name, mc, tc.batchSize, mc.contextLength, label, median, min, max,
+                            preset.name(), mc, tc.batchSize, mc.contextLength, label, median, min, max,
                             tokens / (median / 1e3), steps, warmup));
                     return 0;
                 default:

@@ -68,10 +68,10 @@ final class CompareCommand implements Main.Command {
         Preset preset = Preset.get(args.get("preset", "baby"));
         String mixerList = args.get("mixers", String.join(",", Mixers.all().keySet()));
         String dataArg = args.get("data", Corpus.DEFAULT_NAME);
-        Path out = Paths.get(args.get("out", "runs/compare-" + preset.name));
+        Path out = Paths.get(args.get("out", "runs/compare-" + preset.name()));
         String backendSpec = Cli.backendSpec(args);
         int threads = Cli.threads(args);
-        TrainConfig train = preset.train.copy();
+        TrainConfig train = preset.train().copy();
         Map<String, Map<String, String>> mixerOptions = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : args.unused().entrySet()) {
             String k = e.getKey();
@@ -101,12 +101,12 @@ final class CompareCommand implements Main.Command {
         Tokenizer tokenizer = Tokenizer.fromText(corpus.text);
         Dataset data = new Dataset(tokenizer.encode(corpus.text));
         TrainCommand.checkWritable(out);
-        System.out.println("compare: " + String.join(", ", mixers) + " | preset " + preset.name + ", " + train.steps + " steps, seed "
+        System.out.println("compare: " + String.join(", ", mixers) + " | preset " + preset.name() + ", " + train.steps + " steps, seed "
                 + train.seed + ", data " + corpus.path);
         List<Row> rows = new ArrayList<>();
         try (Backend backend = Cli.backend(backendSpec, threads, new Profiler())) {
             for (String mixer : mixers) {
-                ModelConfig mc = preset.model.withVocabSize(tokenizer.size()).with("mixer", mixer);
+                ModelConfig mc = preset.model().withVocabSize(tokenizer.size()).with("mixer", mixer);
                 for (Map.Entry<String, String> o : mixerOptions.getOrDefault(mixer, Map.of()).entrySet()) {
                     mc = mc.withMixerOption(o.getKey(), o.getValue());
                 }
@@ -190,7 +190,7 @@ final class CompareCommand implements Main.Command {
     private static void writeJson(Path file, List<Row> rows, List<String> notes, Preset preset, TrainConfig train, Corpus corpus)
             throws IOException {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("preset", preset.name);
+        root.put("preset", preset.name());
         root.put("data", corpus.path.toString());
         root.put("train", train.toMap());
         root.put("mixers", rows);
@@ -201,7 +201,7 @@ final class CompareCommand implements Main.Command {
     }
 
     private static void writePlot(Path file, List<Row> rows, Preset preset, TrainConfig train) throws IOException {
-        JFreeChart chart = Charts.lines("validation loss, preset " + preset.name + " (" + train.steps + " steps)", "step",
+        JFreeChart chart = Charts.lines("validation loss, preset " + preset.name() + " (" + train.steps + " steps)", "step",
                 "val loss (nats)", false, false);
         int i = 0;
         for (Row r : rows) {

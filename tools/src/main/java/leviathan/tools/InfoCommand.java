@@ -51,11 +51,11 @@ final class InfoCommand implements Main.Command {
             options = recorded;
         } else {
             Preset p = Preset.get(args.get("preset", "baby"));
-            ModelConfig mc = p.model.withVocabSize(args.integer("vocab", 65));
-            train = p.train.copy();
+            ModelConfig mc = p.model().withVocabSize(args.integer("vocab", 65));
+            train = p.train().copy();
             mc = Cli.applyOverrides(args, mc, train);
             model = new Gpt(mc);
-            source = "preset " + p.name;
+            source = "preset " + p.name();
             options = RunConfig.options(model, train);
         }
         args.rejectUnused("info");
@@ -68,11 +68,11 @@ final class InfoCommand implements Main.Command {
                 + "; activations + their gradients at batch " + train.batchSize + " x " + model.config.contextLength + ": " + Cli.bytes(acts)
                 + "; total ~" + Cli.bytes(model.stateBytes() + acts));
         if (state != null) {
-            System.out.println("trained:     step " + state.step + ", " + Cli.count(state.tokensSeen) + " tokens seen, "
-                    + String.format(java.util.Locale.ROOT, "%.0f s of training", state.elapsedSeconds) + ", saved " + state.savedAt);
-            System.out.println("losses:      last train " + String.format(java.util.Locale.ROOT, "%.4f", state.lastTrainLoss)
-                    + (state.lastValStep >= 0 ? String.format(java.util.Locale.ROOT, ", validation %.4f at step %d", state.lastValLoss,
-                    state.lastValStep) : ", no evaluation yet"));
+            System.out.println("trained:     step " + state.step() + ", " + Cli.count(state.tokensSeen()) + " tokens seen, "
+                    + String.format(java.util.Locale.ROOT, "%.0f s of training", state.elapsedSeconds()) + ", saved " + state.savedAt());
+            System.out.println("losses:      last train " + String.format(java.util.Locale.ROOT, "%.4f", state.lastTrainLoss())
+                    + (state.lastValStep() >= 0 ? String.format(java.util.Locale.ROOT, ", validation %.4f at step %d", state.lastValLoss(),
+                    state.lastValStep()) : ", no evaluation yet"));
         }
         if (!options.isEmpty()) {
             StringBuilder sb = new StringBuilder();

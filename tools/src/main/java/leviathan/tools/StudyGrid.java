@@ -210,7 +210,7 @@ record StudyGrid(List<String> mixers, List<Integer> contexts, List<Long> seeds, 
 
     /** The model of a cell (vocabulary {@code vocab}) with the overrides and the mixer's options. */
     private ModelConfig modelConfig(int context, String mixer, int vocab) {
-        ModelConfig mc = Preset.get(PRESET).model.withVocabSize(vocab).with("context", Integer.toString(context)).with("mixer", mixer);
+        ModelConfig mc = Preset.get(PRESET).model().withVocabSize(vocab).with("context", Integer.toString(context)).with("mixer", mixer);
         for (Map.Entry<String, String> e : overrides.entrySet()) {
             if (ModelConfig.isShapeKey(e.getKey())) {
                 mc = mc.with(e.getKey(), e.getValue());
@@ -224,7 +224,7 @@ record StudyGrid(List<String> mixers, List<Integer> contexts, List<Long> seeds, 
 
     /** The training options of a cell: baby's recipe, the study's checkpointing, the overrides, then the grid's batch, steps and seed. */
     private TrainConfig trainConfig(int context, long seed) {
-        TrainConfig cfg = Preset.get(PRESET).train.copy();
+        TrainConfig cfg = Preset.get(PRESET).train().copy();
         cfg.checkpointInterval = CHECKPOINT_INTERVAL;
         cfg.keepLast = KEEP_LAST;
         cfg.sampleChars = 0; // samples are not results, and at T = 512 each costs as much as an evaluation

@@ -30,7 +30,7 @@ import leviathan.trainer.RunState;
 final class TrainCommand implements Main.Command {
     @Override
     public Map<String, ?> helpValues() {
-        return Map.of("presets", String.join("|", Preset.all().keySet()), "baby", Preset.get("baby").description,
+        return Map.of("presets", String.join("|", Preset.all().keySet()), "baby", Preset.get("baby").description(),
                 "training_options", "--" + TrainConfig.KEYS.replace(", ", " --"));
     }
 
@@ -70,15 +70,15 @@ final class TrainCommand implements Main.Command {
         Corpus corpus = Corpus.load(dataArg);
         warnAboutText(corpus, out());
         Path outDir = outArg != null ? Paths.get(outArg)
-                : resume ? latestRun("runs/" + presetName + "-" + mixerOverride(args, preset.model.mixer))
-                : freshRun("runs/" + presetName + "-" + mixerOverride(args, preset.model.mixer));
+                : resume ? latestRun("runs/" + presetName + "-" + mixerOverride(args, preset.model().mixer))
+                : freshRun("runs/" + presetName + "-" + mixerOverride(args, preset.model().mixer));
         RunDirectory run = new RunDirectory(outDir);
         if (resume) {
             return resume(args, corpus, run, stopAt, backendSpec, threads, profile, profiler);
         }
         Tokenizer tokenizer = Tokenizer.fromText(corpus.text);
-        ModelConfig mc = preset.model.withVocabSize(tokenizer.size());
-        TrainConfig cfg = preset.train.copy();
+        ModelConfig mc = preset.model().withVocabSize(tokenizer.size());
+        TrainConfig cfg = preset.train().copy();
         mc = Cli.applyOverrides(args, mc, cfg);
         args.rejectUnused("train");
         cfg.validate();
@@ -133,7 +133,7 @@ final class TrainCommand implements Main.Command {
                         + "); resume with the data the run was trained on", 1);
             }
             TrainConfig cfg = new TrainConfig();
-            for (Map.Entry<String, Object> e : r.state().trainConfig.entrySet()) {
+            for (Map.Entry<String, Object> e : r.state().trainConfig().entrySet()) {
                 cfg.set(e.getKey(), plain(e.getValue()));
             }
             ModelConfig saved = r.model().effectiveConfig();
@@ -151,7 +151,7 @@ final class TrainCommand implements Main.Command {
             args.alsoKnown(OptionNames.modelAndTraining());
             args.rejectUnused("train");
             cfg.validate();
-            int step = r.state().step;
+            int step = r.state().step();
             int end = stopAt > 0 ? Math.min(stopAt, cfg.steps) : cfg.steps;
             if (step >= end) {
                 out().println("nothing to do: " + run.root + " is at step " + step + (stopAt > 0 && stopAt < cfg.steps ? ", and --stop-at is "
@@ -159,7 +159,7 @@ final class TrainCommand implements Main.Command {
                 return 0;
             }
             Rng rng = new Rng(0);
-            rng.setState(r.state().rngState);
+            rng.setState(r.state().rngState());
             Dataset data = dataset(corpus, tokenizer, r.model());
             if (!run.isLegacy()) {
                 run.repair(cfg.keepLast);

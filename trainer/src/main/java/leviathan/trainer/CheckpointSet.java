@@ -43,15 +43,15 @@ public final class CheckpointSet {
     static Path commit(Path checkpoints, Gpt model, List<String> vocab, RunState state, Map<String, String> modelMetadata,
                        String configJson) throws IOException {
         Files.createDirectories(checkpoints);
-        Path done = checkpoints.resolve(name(state.step));
+        Path done = checkpoints.resolve(name(state.step()));
         if (Files.isDirectory(done)) {
             return done; // this step is committed already (a resume that saves before training further)
         }
-        Path tmp = checkpoints.resolve(INCOMPLETE + name(state.step) + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        Path tmp = checkpoints.resolve(INCOMPLETE + name(state.step()) + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
         Files.createDirectory(tmp);
         try {
             Map<String, String> meta = new LinkedHashMap<>(modelMetadata);
-            meta.put("step", Integer.toString(state.step));
+            meta.put("step", Integer.toString(state.step()));
             ModelCheckpoint.save(tmp.resolve(MODEL_FILE), model, vocab, meta);
             pause();
             Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>(ModelCheckpoint.tensors(model, model.m, "exp_avg."));
@@ -60,7 +60,7 @@ public final class CheckpointSet {
             String sha = Corpus.sha256(Files.readAllBytes(tmp.resolve(MODEL_FILE)));
             Map<String, String> om = new LinkedHashMap<>(); // in a fixed order: the same state gives the same bytes
             om.put("format", OPTIMIZER_FORMAT);
-            om.put("step", Integer.toString(state.step));
+            om.put("step", Integer.toString(state.step()));
             om.put("model_sha256", sha);
             Safetensors.write(tmp.resolve(OPTIMIZER_FILE), tensors, om);
             pause();

@@ -19,7 +19,7 @@ public final class Checkpoints {
     /** A checkpoint to read: its model file and, unless it is a bare model file, its run state. */
     public record Resolved(Path modelFile, Path set, RunState state) {
         public int step() {
-            return state == null ? -1 : state.step;
+            return state == null ? -1 : state.step();
         }
     }
 

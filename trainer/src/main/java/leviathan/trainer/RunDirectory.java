@@ -179,8 +179,8 @@ public final class RunDirectory {
         double bestLoss = Double.POSITIVE_INFINITY;
         for (Path s : sets()) {
             RunState st = CheckpointSet.readState(s);
-            if (st.evaluatedHere() && st.lastValLoss < bestLoss) {
-                bestLoss = st.lastValLoss;
+            if (st.evaluatedHere() && st.lastValLoss() < bestLoss) {
+                bestLoss = st.lastValLoss();
                 best = s;
             }
         }

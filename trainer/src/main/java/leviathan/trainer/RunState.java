@@ -14,39 +14,17 @@ import com.google.gson.reflect.TypeToken;
  * the step, the data generator's state, the training config, how far {@code metrics.jsonl} had got,
  * the training time so far, and the latest losses. Resume restores the first four exactly; the rest
  * is for {@code info}, plots and "best".
+ *
+ * @param metricsBytes bytes of metrics.jsonl at the commit: a resume drops what a crashed run logged after it
+ * @param elapsedSeconds seconds of training (wall clock, summed over resumed sessions)
+ * @param lastValLoss the validation loss of the latest evaluation
+ * @param lastValStep its step (−1 if none yet)
+ * @param savedAt when the set was committed, ISO-8601 UTC
  */
-public final class RunState {
+public record RunState(int step, long rngState, Map<String, Object> trainConfig, long metricsBytes, double elapsedSeconds,
+                       long tokensSeen, double lastTrainLoss, double lastValLoss, int lastValStep, String savedAt) {
     public static final String FILE = "state.json";
     static final String FORMAT = "leviathan-1-run-state";
-
-    public final int step;
-    public final long rngState;
-    public final Map<String, Object> trainConfig;
-    /** Bytes of metrics.jsonl at the commit: a resume drops what a crashed run logged after it. */
-    public final long metricsBytes;
-    /** Seconds of training (wall clock, summed over resumed sessions). */
-    public final double elapsedSeconds;
-    public final long tokensSeen;
-    public final double lastTrainLoss;
-    /** The validation loss of the latest evaluation, and its step (−1 if none yet). */
-    public final double lastValLoss;
-    public final int lastValStep;
-    /** When the set was committed, ISO-8601 UTC. */
-    public final String savedAt;
-
-    public RunState(int step, long rngState, Map<String, Object> trainConfig, long metricsBytes, double elapsedSeconds, long tokensSeen,
-                    double lastTrainLoss, double lastValLoss, int lastValStep, String savedAt) {
-        this.step = step;
-        this.rngState = rngState;
-        this.trainConfig = trainConfig;
-        this.metricsBytes = metricsBytes;
-        this.elapsedSeconds = elapsedSeconds;
-        this.tokensSeen = tokensSeen;
-        this.lastTrainLoss = lastTrainLoss;
-        this.lastValLoss = lastValLoss;
-        this.lastValStep = lastValStep;
-        this.savedAt = savedAt;
-    }
 
     /** Whether this set's validation loss was measured at its own step (a candidate for "best"). */
     public boolean evaluatedHere() {

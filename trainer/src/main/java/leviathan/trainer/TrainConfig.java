@@ -2,6 +2,7 @@ package leviathan.trainer;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.DoublePredicate;
 
 /** Training hyperparameters (SPEC 3). Defaults are the {@code baby} preset's; {@link #set} applies a --key=value. */
 public final class TrainConfig {
@@ -44,24 +45,24 @@ public final class TrainConfig {
 
     public TrainConfig set(String key, String value) {
         switch (key) {
-            case "batch": batchSize = positiveInt(key, value); break;
-            case "steps": steps = positiveInt(key, value); break;
-            case "lr": learningRate = positiveFloat(key, value); break;
-            case "min_lr": minLearningRate = nonNegativeFloat(key, value); break;
-            case "warmup": warmupSteps = nonNegativeInt(key, value); break;
-            case "weight_decay": weightDecay = nonNegativeFloat(key, value); break;
-            case "beta1": beta1 = unit(key, value); break;
-            case "beta2": beta2 = unit(key, value); break;
-            case "eps": eps = positiveFloat(key, value); break;
-            case "grad_clip": gradClip = positiveFloat(key, value); break;
-            case "eval_interval": evalInterval = nonNegativeInt(key, value); break;
-            case "eval_iters": evalIters = positiveInt(key, value); break;
-            case "log_interval": logInterval = positiveInt(key, value); break;
-            case "checkpoint_interval": checkpointInterval = nonNegativeInt(key, value); break;
+            case "batch": batchSize = integer(key, value, Range.POSITIVE); break;
+            case "steps": steps = integer(key, value, Range.POSITIVE); break;
+            case "lr": learningRate = number(key, value, Range.POSITIVE); break;
+            case "min_lr": minLearningRate = number(key, value, Range.NON_NEGATIVE); break;
+            case "warmup": warmupSteps = integer(key, value, Range.NON_NEGATIVE); break;
+            case "weight_decay": weightDecay = number(key, value, Range.NON_NEGATIVE); break;
+            case "beta1": beta1 = number(key, value, Range.UNIT); break;
+            case "beta2": beta2 = number(key, value, Range.UNIT); break;
+            case "eps": eps = number(key, value, Range.POSITIVE); break;
+            case "grad_clip": gradClip = number(key, value, Range.POSITIVE); break;
+            case "eval_interval": evalInterval = integer(key, value, Range.NON_NEGATIVE); break;
+            case "eval_iters": evalIters = integer(key, value, Range.POSITIVE); break;
+            case "log_interval": logInterval = integer(key, value, Range.POSITIVE); break;
+            case "checkpoint_interval": checkpointInterval = integer(key, value, Range.NON_NEGATIVE); break;
             case "seed": seed = parseLong(key, value); break;
-            case "sample_chars": sampleChars = nonNegativeInt(key, value); break;
-            case "keep_last": keepLast = positiveInt(key, value); break;
-            case "dropout": dropout = unit(key, value); break;
+            case "sample_chars": sampleChars = integer(key, value, Range.NON_NEGATIVE); break;
+            case "keep_last": keepLast = integer(key, value, Range.POSITIVE); break;
+            case "dropout": dropout = number(key, value, Range.UNIT); break;
             default: throw new IllegalArgumentException("unknown training option '" + key + "' (known: " + KEYS + ")");
         }
         return this;
@@ -112,20 +113,40 @@ public final class TrainConfig {
         return (float) (minLearningRate + coeff * (learningRate - minLearningRate));
     }
 
-    private static int positiveInt(String k, String v) {
-        int n = parseInt(k, v);
-        if (n <= 0) {
-            throw new IllegalArgumentException(k + " must be positive, got " + n);
+    /** The range a numeric option must lie in, and how its message says so. */
+    private enum Range {
+        POSITIVE("must be positive", x -> x > 0),
+        NON_NEGATIVE("must not be negative", x -> x >= 0),
+        UNIT("must be in [0, 1)", x -> x >= 0 && x < 1);
+
+        private final String rule;
+        private final DoublePredicate holds;
+
+        Range(String rule, DoublePredicate holds) {
+            this.rule = rule;
+            this.holds = holds;
         }
+
+        /** {@code shown}: the value as the message quotes it. */
+        void check(String k, double x, String shown) {
+            if (!holds.test(x)) {
+                throw new IllegalArgumentException(k + " " + rule + ", got " + shown);
+            }
+        }
+    }
+
+    /** An integer option; its message quotes the parsed value. */
+    private static int integer(String k, String v, Range range) {
+        int n = parseInt(k, v);
+        range.check(k, n, Integer.toString(n));
         return n;
     }
 
-    private static int nonNegativeInt(String k, String v) {
-        int n = parseInt(k, v);
-        if (n < 0) {
-            throw new IllegalArgumentException(k + " must not be negative, got " + n);
-        }
-        return n;
+    /** A finite float option; its message quotes the text as given. */
+    private static float number(String k, String v, Range range) {
+        float f = parseFloat(k, v);
+        range.check(k, f, v);
+        return f;
     }
 
     private static int parseInt(String k, String v) {
@@ -154,29 +175,5 @@ public final class TrainConfig {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(k + " expects a finite number, got '" + v + "'");
         }
-    }
-
-    private static float positiveFloat(String k, String v) {
-        float f = parseFloat(k, v);
-        if (f <= 0) {
-            throw new IllegalArgumentException(k + " must be positive, got " + v);
-        }
-        return f;
-    }
-
-    private static float nonNegativeFloat(String k, String v) {
-        float f = parseFloat(k, v);
-        if (f < 0) {
-            throw new IllegalArgumentException(k + " must not be negative, got " + v);
-        }
-        return f;
-    }
-
-    private static float unit(String k, String v) {
-        float f = parseFloat(k, v);
-        if (f < 0 || f >= 1) {
-            throw new IllegalArgumentException(k + " must be in [0, 1), got " + v);
-        }
-        return f;
     }
 }

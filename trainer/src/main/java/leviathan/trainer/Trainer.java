@@ -96,21 +96,21 @@ public final class Trainer {
         this.outDir = run == null ? null : run.root;
         this.rng = rng;
         RunState resumed = checkpointing.resumed();
-        this.step = resumed == null ? 0 : resumed.step;
+        this.step = resumed == null ? 0 : resumed.step();
         // A resumed run starts from its latest committed checkpoint: that is the last good one so far.
-        this.savedStep = resumed != null && run != null ? resumed.step : -1;
+        this.savedStep = resumed != null && run != null ? resumed.step() : -1;
         if (resumed != null) {
-            tokensSeen = resumed.tokensSeen;
-            lastTrainLoss = resumed.lastTrainLoss;
-            lastValLoss = resumed.lastValLoss;
-            lastValStep = resumed.lastValStep;
+            tokensSeen = resumed.tokensSeen();
+            lastTrainLoss = resumed.lastTrainLoss();
+            lastValLoss = resumed.lastValLoss();
+            lastValStep = resumed.lastValStep();
         }
         this.checkpointMetadata = checkpointing.modelMetadata();
         this.configJson = checkpointing.configJson();
         if (run != null && resumed != null) {
-            MetricsFile.truncate(run.metrics(), resumed.metricsBytes); // what a crashed session logged after the commit
+            MetricsFile.truncate(run.metrics(), resumed.metricsBytes()); // what a crashed session logged after the commit
         }
-        this.log = new RunLog(out, run == null ? null : run.metrics(), resumed == null ? 0 : resumed.elapsedSeconds);
+        this.log = new RunLog(out, run == null ? null : run.metrics(), resumed == null ? 0 : resumed.elapsedSeconds());
         this.trainingStep = new TrainingStep(model, cfg, backend, TrainingStep.windows(data.train, rng));
         this.ws = trainingStep.workspace();
         this.evaluator = new Evaluator(ws, backend, trainingStep.logits(), trainingStep.loss());

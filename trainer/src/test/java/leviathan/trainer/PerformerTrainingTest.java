@@ -102,7 +102,7 @@ class PerformerTrainingTest {
     private static Trainer resume(String text, Path dir, TrainConfig cfg, Backend backend) throws IOException {
         Checkpoints.Resumed r = Checkpoints.resume(new RunDirectory(dir));
         Rng rng = new Rng(0);
-        rng.setState(r.state().rngState);
+        rng.setState(r.state().rngState());
         Tokenizer tok = new Tokenizer(r.vocab());
         return new Trainer(r.model(), tok, new Dataset(tok.encode(text)), cfg, backend, Fixtures.QUIET, rng,
                 new Trainer.Checkpointing(new RunDirectory(dir), r.state(), Map.of(), "{}"));

@@ -111,18 +111,18 @@ class ResumeTest {
             Gpt model = Fixtures.model(t);
             RunState state = Checkpoints.resume(new RunDirectory(dir)).state();
             Gpt copy = Checkpoints.resume(new RunDirectory(dir)).model();
-            assertEquals(7, state.step);
+            assertEquals(7, state.step());
             assertTrue(java.util.Arrays.equals(model.params.array(), copy.params.array()));
             assertTrue(java.util.Arrays.equals(model.m.array(), copy.m.array()));
             assertTrue(java.util.Arrays.equals(model.v.array(), copy.v.array()));
-            assertEquals(50.0, ((Number) state.trainConfig.get("steps")).doubleValue());
-            assertEquals(7L * 2 * t.workspace().T, state.tokensSeen);
+            assertEquals(50.0, ((Number) state.trainConfig().get("steps")).doubleValue());
+            assertEquals(7L * 2 * t.workspace().T, state.tokensSeen());
             // The generator state is the one after 7 batches of 2 windows.
             leviathan.model.Rng rng = new leviathan.model.Rng(1337);
             for (int i = 0; i < 7 * 2; i++) {
                 rng.nextInt(1);
             }
-            assertEquals(rng.state(), state.rngState);
+            assertEquals(rng.state(), state.rngState());
         }
         // A damaged state file is refused in the project's words.
         Path state = new RunDirectory(dir).latest().resolve(RunState.FILE);

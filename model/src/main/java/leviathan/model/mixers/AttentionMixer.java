@@ -3,7 +3,6 @@ package leviathan.model.mixers;
 import leviathan.graph.BlockLayout;
 import leviathan.graph.Graph;
 import leviathan.model.MixerContext;
-import leviathan.model.MixerOptions;
 import leviathan.model.ModelConfig;
 import leviathan.stages.CoreStages;
 
@@ -13,20 +12,8 @@ import leviathan.stages.CoreStages;
  * them.
  */
 public final class AttentionMixer extends QkvMixer {
-    private final MixerOptions options;
     public AttentionMixer(ModelConfig config) {
-        super(config);
-        this.options = MixerOptions.none(config);
-    }
-
-    @Override
-    public MixerOptions options() {
-        return options;
-    }
-
-    @Override
-    public String name() {
-        return "attention";
+        super(config, "attention");
     }
 
     @Override

@@ -11,7 +11,6 @@ import leviathan.graph.StageChecks;
 import leviathan.kernels.Leviathan;
 import leviathan.kernels.LeviathanKernels;
 import leviathan.model.MixerContext;
-import leviathan.model.MixerOptions;
 import leviathan.model.ModelConfig;
 import leviathan.model.ParamSpec;
 import leviathan.stages.CoreStages;
@@ -27,26 +26,14 @@ import leviathan.stages.DropoutSite;
  * {@code c_proj}, and {@code lag_weight} [H, L].
  */
 public final class LeviathanMixer extends QkvMixer {
-    private final MixerOptions options;
     public static final String NAME = "leviathan";
     public static final int DEFAULT_LAGS = 4;
 
     private final int lags;
 
     public LeviathanMixer(ModelConfig config) {
-        super(config);
-        this.options = MixerOptions.of(config).allowOnly("lags");
+        super(config, NAME, "lags");
         this.lags = options.integer("lags", DEFAULT_LAGS, 1, config.contextLength);
-    }
-
-    @Override
-    public MixerOptions options() {
-        return options;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
     }
 
     /** The lag window L. */
@@ -117,10 +104,7 @@ public final class LeviathanMixer extends QkvMixer {
             StageChecks.positive(name, "B", B);
             StageChecks.positive(name, "T", T);
             StageChecks.positive(name, "C", C);
-            StageChecks.positive(name, "H", H);
-            if (C % H != 0) {
-                throw new IllegalArgumentException(name + ": width C=" + C + " is not divisible by heads H=" + H);
-            }
+            StageChecks.heads(name, C, H);
         }
 
         private static void checkLags(String name, int B, int T, int H, int L) {
@@ -128,6 +112,19 @@ public final class LeviathanMixer extends QkvMixer {
             StageChecks.positive(name, "T", T);
             StageChecks.positive(name, "H", H);
             StageChecks.positive(name, "L (lags)", L);
+        }
+
+        /** Both directions of the lag correlation map one (B,H,T,T) score map to another through lag (H,L), at the same cost. */
+        private static void checkLagCorrelation(String name, FloatSlice to, FloatSlice from, FloatSlice lag, int B, int T, int H, int L) {
+            checkLags(name, B, T, H, L);
+            StageChecks.expect(name, to, (long) B * H * T * T, "B*H*T*T");
+            StageChecks.expect(name, from, (long) B * H * T * T, "B*H*T*T");
+            StageChecks.expect(name, lag, (long) H * L, "H*L");
+        }
+
+        /** A multiply and an add per term (i, j, τ) of every head: the lag correlation, its adjoint and the lag weights' gradient alike. */
+        private static double lagTermFlops(int B, int T, int H, int L) {
+            return 2.0 * B * H * lagTerms(T, L);
         }
 
         /** Causal score pairs (i, j ≤ i) of all heads. */
@@ -160,11 +157,8 @@ public final class LeviathanMixer extends QkvMixer {
 
         /** preatt (B,H,T,T) = lag correlation of base (B,H,T,T) with lag (H,L) along the diagonals. */
         public static Stage lagCorrelate(String name, FloatSlice preatt, FloatSlice base, FloatSlice lag, int B, int T, int H, int L) {
-            checkLags(name, B, T, H, L);
-            StageChecks.expect(name, preatt, (long) B * H * T * T, "B*H*T*T");
-            StageChecks.expect(name, base, (long) B * H * T * T, "B*H*T*T");
-            StageChecks.expect(name, lag, (long) H * L, "H*L");
-            return LeviathanKernels.lagCorrelate(name, new int[] {B * H * T}, 2.0 * B * H * lagTerms(T, L),
+            checkLagCorrelation(name, preatt, base, lag, B, T, H, L);
+            return LeviathanKernels.lagCorrelate(name, new int[] {B * H * T}, lagTermFlops(B, T, H, L),
                     (2 * pairs(B, H, T) + (double) H * L) * F, preatt, base, lag, T, H, L);
         }
 
@@ -197,11 +191,8 @@ public final class LeviathanMixer extends QkvMixer {
         /** dbase (B,H,T,T) = adjoint lag correlation of dpreatt (B,H,T,T) with lag (H,L); writes dbase. */
         public static Stage lagCorrelateBackward(String name, FloatSlice dbase, FloatSlice dpreatt, FloatSlice lag,
                                                  int B, int T, int H, int L) {
-            checkLags(name, B, T, H, L);
-            StageChecks.expect(name, dbase, (long) B * H * T * T, "B*H*T*T");
-            StageChecks.expect(name, dpreatt, (long) B * H * T * T, "B*H*T*T");
-            StageChecks.expect(name, lag, (long) H * L, "H*L");
-            return LeviathanKernels.lagCorrelateBackward(name, new int[] {B * H * T}, 2.0 * B * H * lagTerms(T, L),
+            checkLagCorrelation(name, dbase, dpreatt, lag, B, T, H, L);
+            return LeviathanKernels.lagCorrelateBackward(name, new int[] {B * H * T}, lagTermFlops(B, T, H, L),
                     (2 * pairs(B, H, T) + (double) H * L) * F, dbase, dpreatt, lag, T, H, L);
         }
 
@@ -212,7 +203,7 @@ public final class LeviathanMixer extends QkvMixer {
             StageChecks.expect(name, dlag, (long) H * L, "H*L");
             StageChecks.expect(name, dpreatt, (long) B * H * T * T, "B*H*T*T");
             StageChecks.expect(name, base, (long) B * H * T * T, "B*H*T*T");
-            return LeviathanKernels.lagWeightBackward(name, new int[] {H * L}, 2.0 * B * H * lagTerms(T, L),
+            return LeviathanKernels.lagWeightBackward(name, new int[] {H * L}, lagTermFlops(B, T, H, L),
                     (2 * scoreMap(B, H, T) + 2.0 * H * L) * F, dlag, dpreatt, base, B, T, H, L);
         }
 

@@ -10,7 +10,6 @@ import leviathan.kernels.LeviathanNotebookKernels;
 import leviathan.kernels.LeviathanSame;
 import leviathan.kernels.LeviathanSameKernels;
 import leviathan.model.MixerContext;
-import leviathan.model.MixerOptions;
 import leviathan.model.ModelConfig;
 import leviathan.stages.CoreStages;
 
@@ -33,28 +32,16 @@ import leviathan.stages.CoreStages;
 public final class LeviathanSameMixer extends QkvMixer {
     public static final String NAME = "leviathan-same";
 
-    private final MixerOptions options;
     private final boolean notebook;
 
     public LeviathanSameMixer(ModelConfig config) {
-        super(config);
-        this.options = MixerOptions.of(config).allowOnly("notebook");
+        super(config, NAME, "notebook");
         this.notebook = options.flag("notebook", false);
-    }
-
-    @Override
-    public MixerOptions options() {
-        return options;
     }
 
     /** Whether this is the notebook's computation (4-D correlate, detached, unmasked) rather than per-head correlate2d. */
     public boolean notebook() {
         return notebook;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
     }
 
     @Override

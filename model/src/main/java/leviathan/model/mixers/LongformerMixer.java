@@ -11,7 +11,6 @@ import leviathan.graph.StageChecks;
 import leviathan.kernels.Longformer;
 import leviathan.kernels.LongformerKernels;
 import leviathan.model.MixerContext;
-import leviathan.model.MixerOptions;
 import leviathan.model.ModelConfig;
 import leviathan.stages.DropoutSite;
 
@@ -30,7 +29,6 @@ import leviathan.stages.DropoutSite;
  * needed: a global query i &lt; G attends to j ≤ i &lt; G, all of them global columns.
  */
 public final class LongformerMixer extends QkvMixer {
-    private final MixerOptions options;
     public static final int DEFAULT_WINDOW = 16;
 
     private final int window;
@@ -40,8 +38,7 @@ public final class LongformerMixer extends QkvMixer {
     private final int[] dilation;
 
     public LongformerMixer(ModelConfig config) {
-        super(config);
-        this.options = MixerOptions.of(config).allowOnly("window", "dilation", "globals");
+        super(config, "longformer", "window", "dilation", "globals");
         int Tmax = config.contextLength;
         this.window = options.integer("window", Math.min(DEFAULT_WINDOW, Tmax), 1, Tmax);
         this.globals = options.integer("globals", 0, 0, Tmax);
@@ -72,16 +69,6 @@ public final class LongformerMixer extends QkvMixer {
             perHead[h] = d;
         }
         return perHead;
-    }
-
-    @Override
-    public MixerOptions options() {
-        return options;
-    }
-
-    @Override
-    public String name() {
-        return "longformer";
     }
 
     public int window() {
@@ -146,12 +133,8 @@ public final class LongformerMixer extends QkvMixer {
         /** out (B,T,C), preatt/att (B,H,T,G+W), qkv (B,T,3C), band (2+H). */
         public static Stage forward(String name, FloatSlice out, FloatSlice preatt, FloatSlice att, FloatSlice qkv,
                                     IntSlice band, int B, int T, int C, int H, DropoutSite drop) {
-            StageChecks.positive(name, "H", H);
-            StageChecks.expect(name, band, 2 + H, "2 + H (window, globals, one dilation per head)");
-            int W = band.get(0), G = band.get(1);
-            checkShape(name, band, B, T, C, H, W, G);
-            expect(name, out, preatt, att, qkv, B, T, C, H, W, G);
-            double pairs = livePairs(band, B, T, H, W, G);
+            checkBuffers(name, out, preatt, att, qkv, band, B, T, C, H);
+            double pairs = livePairs(band, B, T, H);
             return LongformerKernels.forward(name, new int[] {B * H * T}, pairs * (4.0 * C / H + 5),
                     ((double) B * T * 4 * C + 2 * pairs) * F, out, preatt, att, qkv, band, drop.scalars(), T, C, H, drop.key());
         }
@@ -159,13 +142,9 @@ public final class LongformerMixer extends QkvMixer {
         /** dqkv's Q columns += ..., dpreatt (scratch) = dL/dscores; reads dout (B,T,C), qkv and att. */
         public static Stage backwardQuery(String name, FloatSlice dqkv, FloatSlice dpreatt, FloatSlice dout, FloatSlice qkv,
                                           FloatSlice att, IntSlice band, int B, int T, int C, int H, DropoutSite drop) {
-            StageChecks.positive(name, "H", H);
-            StageChecks.expect(name, band, 2 + H, "2 + H (window, globals, one dilation per head)");
-            int W = band.get(0), G = band.get(1);
-            checkShape(name, band, B, T, C, H, W, G);
-            expect(name, dout, dpreatt, att, qkv, B, T, C, H, W, G);
+            checkBuffers(name, dout, dpreatt, att, qkv, band, B, T, C, H);
             StageChecks.expect(name, dqkv, (long) B * T * 3 * C, "B*T*3C");
-            double pairs = livePairs(band, B, T, H, W, G);
+            double pairs = livePairs(band, B, T, H);
             return LongformerKernels.backwardQuery(name, new int[] {B * H * T}, pairs * (4.0 * C / H + 4),
                     ((double) B * T * 4 * C + 3 * pairs) * F, dqkv, dpreatt, dout, qkv, att, band, drop.scalars(), T, C, H, drop.key());
         }
@@ -173,25 +152,32 @@ public final class LongformerMixer extends QkvMixer {
         /** dqkv's K and V columns += ...; reads dpreatt from {@link #backwardQuery}, dout, qkv and att. */
         public static Stage backwardKeyValue(String name, FloatSlice dqkv, FloatSlice dpreatt, FloatSlice dout, FloatSlice qkv,
                                              FloatSlice att, IntSlice band, int B, int T, int C, int H, DropoutSite drop) {
+            checkBuffers(name, dout, dpreatt, att, qkv, band, B, T, C, H);
+            StageChecks.expect(name, dqkv, (long) B * T * 3 * C, "B*T*3C");
+            double pairs = livePairs(band, B, T, H);
+            return LongformerKernels.backwardKeyValue(name, new int[] {B * H * T}, pairs * 4.0 * C / H,
+                    ((double) B * T * 4 * C + 2 * pairs) * F, dqkv, dpreatt, dout, qkv, att, band, drop.scalars(), T, C, H, drop.key());
+        }
+
+        /** Checks the sizes and the band buffer, then the (B,T,C) row buffer, the two banded (B,H,T,G+W) buffers and qkv. */
+        private static void checkBuffers(String name, FloatSlice rows, FloatSlice band1, FloatSlice band2, FloatSlice qkv,
+                                         IntSlice band, int B, int T, int C, int H) {
             StageChecks.positive(name, "H", H);
             StageChecks.expect(name, band, 2 + H, "2 + H (window, globals, one dilation per head)");
             int W = band.get(0), G = band.get(1);
             checkShape(name, band, B, T, C, H, W, G);
-            expect(name, dout, dpreatt, att, qkv, B, T, C, H, W, G);
-            StageChecks.expect(name, dqkv, (long) B * T * 3 * C, "B*T*3C");
-            double pairs = livePairs(band, B, T, H, W, G);
-            return LongformerKernels.backwardKeyValue(name, new int[] {B * H * T}, pairs * 4.0 * C / H,
-                    ((double) B * T * 4 * C + 2 * pairs) * F, dqkv, dpreatt, dout, qkv, att, band, drop.scalars(), T, C, H, drop.key());
+            long banded = (long) B * H * T * (G + W);
+            StageChecks.expect(name, rows, (long) B * T * C, "B*T*C");
+            StageChecks.expect(name, band1, banded, "B*H*T*(G+W)");
+            StageChecks.expect(name, band2, banded, "B*H*T*(G+W)");
+            StageChecks.expect(name, qkv, (long) B * T * 3 * C, "B*T*3C");
         }
 
         private static void checkShape(String name, IntSlice band, int B, int T, int C, int H, int W, int G) {
             StageChecks.positive(name, "B", B);
             StageChecks.positive(name, "T", T);
-            StageChecks.positive(name, "H", H);
             StageChecks.positive(name, "window W", W);
-            if (C % H != 0) {
-                throw new IllegalArgumentException(name + ": width C=" + C + " is not divisible by heads H=" + H);
-            }
+            StageChecks.heads(name, C, H);
             if (G < 0) {
                 throw new IllegalArgumentException(name + ": the number of global tokens G must not be negative, got " + G);
             }
@@ -202,18 +188,9 @@ public final class LongformerMixer extends QkvMixer {
             }
         }
 
-        /** Checks the (B,T,C) row buffer, the two banded buffers and qkv. */
-        private static void expect(String name, FloatSlice rows, FloatSlice band1, FloatSlice band2, FloatSlice qkv,
-                                   int B, int T, int C, int H, int W, int G) {
-            long band = (long) B * H * T * (G + W);
-            StageChecks.expect(name, rows, (long) B * T * C, "B*T*C");
-            StageChecks.expect(name, band1, band, "B*H*T*(G+W)");
-            StageChecks.expect(name, band2, band, "B*H*T*(G+W)");
-            StageChecks.expect(name, qkv, (long) B * T * 3 * C, "B*T*3C");
-        }
-
         /** Number of (query, key) pairs scored: the live slots of every row, for the profile's FLOPs. */
-        static double livePairs(IntSlice band, int B, int T, int H, int W, int G) {
+        static double livePairs(IntSlice band, int B, int T, int H) {
+            int W = band.get(0), G = band.get(1);
             double pairs = 0;
             for (int h = 0; h < H; h++) {
                 for (int i = 0; i < T; i++) {

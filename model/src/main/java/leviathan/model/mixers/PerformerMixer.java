@@ -14,7 +14,6 @@ import leviathan.graph.StageChecks;
 import leviathan.kernels.Performer;
 import leviathan.kernels.PerformerKernels;
 import leviathan.model.MixerContext;
-import leviathan.model.MixerOptions;
 import leviathan.model.MixerState;
 import leviathan.model.ModelConfig;
 import leviathan.model.ParamSpec;
@@ -33,27 +32,15 @@ import leviathan.model.Rng;
  * exactly what the uninterrupted run drew.
  */
 public final class PerformerMixer extends QkvMixer {
-    private final MixerOptions options;
     public static final int DEFAULT_REDRAW = 1000;
 
     private final int features;
     private final int redraw;
 
     public PerformerMixer(ModelConfig config) {
-        super(config);
-        this.options = MixerOptions.of(config).allowOnly("features", "redraw");
+        super(config, "performer", "features", "redraw");
         this.features = options.integer("features", 2 * config.headSize(), 1, 1 << 16);
         this.redraw = options.integer("redraw", DEFAULT_REDRAW, 0, Integer.MAX_VALUE);
-    }
-
-    @Override
-    public MixerOptions options() {
-        return options;
-    }
-
-    @Override
-    public String name() {
-        return "performer";
     }
 
     /** m, the number of random features per head. */
@@ -218,8 +205,7 @@ public final class PerformerMixer extends QkvMixer {
                                      int B, int T, int C, int H, int m) {
             checkSizes(name, B, T, C, H, m);
             int D = C / H;
-            expectFeatureRows(name, phiQ, B, T, H, m);
-            expectFeatureRows(name, phiK, B, T, H, m);
+            expectFeatureRows(name, B, T, H, m, phiQ, phiK);
             StageChecks.expect(name, keyMax, (long) B * H, "B*H");
             expectQkv(name, qkv, B, T, C);
             StageChecks.expect(name, omega, (long) H * m * D, "H*m*D");
@@ -236,8 +222,7 @@ public final class PerformerMixer extends QkvMixer {
             StageChecks.expect(name, out, (long) B * T * C, "B*T*C");
             expectNumerator(name, numerator, B, T, H, D);
             expectState(name, state, B, H, m, D);
-            expectFeatureRows(name, phiQ, B, T, H, m);
-            expectFeatureRows(name, phiK, B, T, H, m);
+            expectFeatureRows(name, B, T, H, m, phiQ, phiK);
             StageChecks.expect(name, keyMax, (long) B * H, "B*H");
             expectQkv(name, qkv, B, T, C);
             double steps = (double) B * H * T;
@@ -264,10 +249,10 @@ public final class PerformerMixer extends QkvMixer {
                                           FloatSlice qkv, int B, int T, int C, int H, int m) {
             checkSizes(name, B, T, C, H, m);
             int D = C / H;
-            expectFeatureRows(name, dphiQ, B, T, H, m);
+            expectFeatureRows(name, B, T, H, m, dphiQ);
             expectState(name, state, B, H, m, D);
             expectNumerator(name, dnumerator, B, T, H, D);
-            expectFeatureRows(name, phiK, B, T, H, m);
+            expectFeatureRows(name, B, T, H, m, phiK);
             expectQkv(name, qkv, B, T, C);
             double steps = (double) B * H * T;
             return PerformerKernels.backwardQuery(name, new int[] {B * H}, steps * 4.0 * m * (D + 1),
@@ -280,11 +265,10 @@ public final class PerformerMixer extends QkvMixer {
             checkSizes(name, B, T, C, H, m);
             int D = C / H;
             expectQkv(name, dqkv, B, T, C);
-            expectFeatureRows(name, dphiK, B, T, H, m);
+            expectFeatureRows(name, B, T, H, m, dphiK);
             expectState(name, state, B, H, m, D);
             expectNumerator(name, dnumerator, B, T, H, D);
-            expectFeatureRows(name, phiQ, B, T, H, m);
-            expectFeatureRows(name, phiK, B, T, H, m);
+            expectFeatureRows(name, B, T, H, m, phiQ, phiK);
             expectQkv(name, qkv, B, T, C);
             double steps = (double) B * H * T;
             return PerformerKernels.backwardKeyValue(name, new int[] {B * H}, steps * 6.0 * m * (D + 1),
@@ -297,10 +281,7 @@ public final class PerformerMixer extends QkvMixer {
             checkSizes(name, B, T, C, H, m);
             int D = C / H;
             expectQkv(name, dqkv, B, T, C);
-            expectFeatureRows(name, dphiQ, B, T, H, m);
-            expectFeatureRows(name, dphiK, B, T, H, m);
-            expectFeatureRows(name, phiQ, B, T, H, m);
-            expectFeatureRows(name, phiK, B, T, H, m);
+            expectFeatureRows(name, B, T, H, m, dphiQ, dphiK, phiQ, phiK);
             expectQkv(name, qkv, B, T, C);
             StageChecks.expect(name, omega, (long) H * m * D, "H*m*D");
             double rows = 2.0 * B * H * T;
@@ -314,17 +295,18 @@ public final class PerformerMixer extends QkvMixer {
             StageChecks.positive(name, "C", C);
             StageChecks.positive(name, "H", H);
             StageChecks.positive(name, "m (features)", m);
-            if (C % H != 0) {
-                throw new IllegalArgumentException(name + ": width C=" + C + " is not divisible by heads H=" + H);
-            }
+            StageChecks.heads(name, C, H);
         }
 
         private static void expectQkv(String name, FloatSlice qkv, int B, int T, int C) {
             StageChecks.expect(name, qkv, (long) B * T * 3 * C, "B*T*3C");
         }
 
-        private static void expectFeatureRows(String name, FloatSlice phi, int B, int T, int H, int m) {
-            StageChecks.expect(name, phi, (long) B * H * T * m, "B*H*T*m");
+        /** Checks (B,H,T,m) feature-row buffers, in order. */
+        private static void expectFeatureRows(String name, int B, int T, int H, int m, FloatSlice... phis) {
+            for (FloatSlice phi : phis) {
+                StageChecks.expect(name, phi, (long) B * H * T * m, "B*H*T*m");
+            }
         }
 
         private static void expectNumerator(String name, FloatSlice numerator, int B, int T, int H, int D) {

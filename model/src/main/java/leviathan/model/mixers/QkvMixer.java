@@ -5,8 +5,8 @@ import java.util.List;
 
 import leviathan.graph.BlockLayout;
 import leviathan.graph.Graph;
+import leviathan.model.ConfiguredMixer;
 import leviathan.model.Layers;
-import leviathan.model.Mixer;
 import leviathan.model.MixerContext;
 import leviathan.model.ModelConfig;
 import leviathan.model.ParamSpec;
@@ -18,11 +18,9 @@ import leviathan.model.ParamSpec;
  * {@code c_proj}, so an attention run opens in Hugging Face {@code transformers}. A subclass states
  * only its mixing: its extra tensors and activations and its forward and backward stages.
  */
-public abstract class QkvMixer implements Mixer {
-    protected final ModelConfig config;
-
-    protected QkvMixer(ModelConfig config) {
-        this.config = config;
+public abstract class QkvMixer extends ConfiguredMixer {
+    protected QkvMixer(ModelConfig config, String name, String... optionNames) {
+        super(config, name, optionNames);
     }
 
     /** Tensors beyond c_attn and c_proj (declared after them, so shared tensors draw the same initial values). */

@@ -14,9 +14,8 @@ import leviathan.kernels.SynthesizerKernels;
 import leviathan.model.Gpt;
 import leviathan.model.Layers;
 import leviathan.stages.DropoutSite;
-import leviathan.model.Mixer;
+import leviathan.model.ConfiguredMixer;
 import leviathan.model.MixerContext;
-import leviathan.model.MixerOptions;
 import leviathan.model.ModelConfig;
 import leviathan.model.ParamSpec;
 import leviathan.model.Rng;
@@ -37,17 +36,14 @@ import leviathan.model.Rng;
  *
  * <p>The random table is decayed by AdamW like every other tensor of rank ≥ 2 (nanoGPT's rule).
  */
-public final class SynthesizerMixer implements Mixer {
-    private final MixerOptions options;
+public final class SynthesizerMixer extends ConfiguredMixer {
     public enum Kind { DENSE, RANDOM }
 
-    private final ModelConfig config;
     private final Kind kind;
     private final boolean fixed;
 
     public SynthesizerMixer(ModelConfig config) {
-        this.config = config;
-        this.options = MixerOptions.of(config).allowOnly("kind", "fixed");
+        super(config, "synthesizer", "kind", "fixed");
         this.kind = parseKind(options.text("kind", "dense"));
         if (kind == Kind.DENSE && config.mixerOptions.containsKey("fixed")) {
             throw new IllegalArgumentException("mixer option fixed is only valid with kind=random (the dense synthesizer has no table to fix)");
@@ -61,16 +57,6 @@ public final class SynthesizerMixer implements Mixer {
             case "random": return Kind.RANDOM;
             default: throw new IllegalArgumentException("mixer option kind expects dense or random, got '" + text + "'");
         }
-    }
-
-    @Override
-    public MixerOptions options() {
-        return options;
-    }
-
-    @Override
-    public String name() {
-        return "synthesizer";
     }
 
     public Kind kind() {
@@ -285,10 +271,7 @@ public final class SynthesizerMixer implements Mixer {
         private static void checkHeads(String name, int B, int T, int C, int H) {
             StageChecks.positive(name, "B", B);
             StageChecks.positive(name, "T", T);
-            StageChecks.positive(name, "H", H);
-            if (C % H != 0) {
-                throw new IllegalArgumentException(name + ": width C=" + C + " is not divisible by heads H=" + H);
-            }
+            StageChecks.heads(name, C, H);
         }
 
         private static void checkContext(String name, int T, int Tmax) {

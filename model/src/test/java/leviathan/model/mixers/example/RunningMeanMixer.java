@@ -6,7 +6,6 @@ import leviathan.graph.Graph;
 import leviathan.graph.Stage;
 import leviathan.graph.StageChecks;
 import leviathan.model.MixerContext;
-import leviathan.model.MixerOptions;
 import leviathan.model.ModelConfig;
 import leviathan.model.Mixers;
 import leviathan.model.mixers.QkvMixer;
@@ -20,12 +19,10 @@ import leviathan.model.mixers.QkvMixer;
  * gradients, causality, checkpoints, and the emulated TornadoVM device.
  */
 public final class RunningMeanMixer extends QkvMixer {
-    private final MixerOptions options;
     public static final String NAME = "running-mean";
 
     public RunningMeanMixer(ModelConfig config) {
-        super(config);
-        this.options = MixerOptions.none(config);
+        super(config, NAME); // no options
     }
 
     /** Registers the example (idempotent: tests of several classes call it). */
@@ -33,16 +30,6 @@ public final class RunningMeanMixer extends QkvMixer {
         if (!Mixers.has(NAME)) {
             Mixers.register(NAME, "example: causal running mean of the values (test tree only)", RunningMeanMixer::new);
         }
-    }
-
-    @Override
-    public MixerOptions options() {
-        return options;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
     }
 
     @Override

@@ -23,6 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import leviathan.graph.FloatSlice;
 import leviathan.graph.Kernel;
+import leviathan.graph.Stage;
 import leviathan.kernels.AdamWKernels;
 import leviathan.kernels.AttentionKernels;
 import leviathan.kernels.CrossEntropyKernels;
@@ -149,41 +150,57 @@ class JvmFastKernelsTest {
     @ParameterizedTest(name = "BT={0} C={1} OC={2}")
     @MethodSource("sizes")
     void backwardInputEqualsPlainBodyAndAccumulates(int BT, int C, int OC) {
-        Random r = new Random(BT * 17 + C * 5 + OC);
-        float[] dy = uniform(r, BT * OC, -1, 1), w = uniform(r, OC * C, -1, 1), prior = uniform(r, BT * C, -2, 2);
-        FloatSlice[] res = new FloatSlice[2];
-        for (int variant = 0; variant < 2; variant++) {
-            boolean fast = variant == 1;
-            FloatSlice dinp = padded("dinp", prior.clone(), BT, C);
-            FloatSlice dout = padded("dout", dy, BT, OC), weight = padded("weight", w, OC, C);
-            GraphRunner.run(fast ? 3 : 1, fast, CoreStages.matmulBackwardInput("mm_bi", dinp, dout, weight, BT, C, OC));
-            assertPaddingIntact(dinp, dout, weight);
-            res[variant] = dinp;
-        }
-        String what = "matmul backward input BT=" + BT + " C=" + C + " OC=" + OC;
-        assertClose(res[0].toArray(), res[1].toArray(), FAST_RTOL, what + " (fast vs plain)");
-        double[] ref = Reference.add(toDouble(prior), Reference.matmulBackwardInput(toDouble(dy), toDouble(w), BT, C, OC));
-        assertClose(ref, res[1].toArray(), FORWARD_RTOL, what + " (fast vs reference, prior + dy·W)");
+        backward(INPUT, new Random(BT * 17 + C * 5 + OC), BT, C, OC);
     }
 
     @ParameterizedTest(name = "BT={0} C={1} OC={2}")
     @MethodSource("sizes")
     void backwardWeightEqualsPlainBodyAndAccumulates(int BT, int C, int OC) {
-        Random r = new Random(BT * 13 + C * 3 + OC);
-        float[] dy = uniform(r, BT * OC, -1, 1), x = uniform(r, BT * C, -1, 1), prior = uniform(r, OC * C, -2, 2);
+        backward(WEIGHT, new Random(BT * 13 + C * 3 + OC), BT, C, OC);
+    }
+
+    /** A matmul stage that accumulates dy (BT, OC) times an operand into a gradient. */
+    private interface BackwardStage {
+        Stage declare(String name, FloatSlice gradient, FloatSlice dout, FloatSlice operand, int BT, int C, int OC);
+    }
+
+    /** Its double reference: the product alone, without the prior gradient. */
+    private interface BackwardReference {
+        double[] of(double[] dy, double[] operand, int BT, int C, int OC);
+    }
+
+    /**
+     * One backward pass of the matmul: what it is called in messages, its stage's and buffers'
+     * names, whether the gradient is the weight's (OC, C, the operand then the input (BT, C)) or the
+     * input's (BT, C, the operand the weight (OC, C)), and the product it adds.
+     */
+    private record MatmulBackward(String what, String stageName, String gradientName, String operandName, boolean ofWeight,
+                                  String product, BackwardStage stage, BackwardReference reference) {}
+
+    private static final MatmulBackward INPUT = new MatmulBackward("input", "mm_bi", "dinp", "weight", false, "dy·W",
+            CoreStages::matmulBackwardInput, Reference::matmulBackwardInput);
+    private static final MatmulBackward WEIGHT = new MatmulBackward("weight", "mm_bw", "dweight", "inp", true, "dyᵀ·x",
+            CoreStages::matmulBackwardWeight, Reference::matmulBackwardWeight);
+
+    /** Fast equals plain, both accumulating into the same non-zero prior, and fast equals prior + the double product. */
+    private static void backward(MatmulBackward pass, Random r, int BT, int C, int OC) {
+        int[] gradientShape = pass.ofWeight() ? new int[] {OC, C} : new int[] {BT, C};
+        int[] operandShape = pass.ofWeight() ? new int[] {BT, C} : new int[] {OC, C};
+        float[] dy = uniform(r, BT * OC, -1, 1), operand = uniform(r, FloatSlice.product(operandShape), -1, 1);
+        float[] prior = uniform(r, FloatSlice.product(gradientShape), -2, 2);
         FloatSlice[] res = new FloatSlice[2];
         for (int variant = 0; variant < 2; variant++) {
             boolean fast = variant == 1;
-            FloatSlice dweight = padded("dweight", prior.clone(), OC, C);
-            FloatSlice dout = padded("dout", dy, BT, OC), inp = padded("inp", x, BT, C);
-            GraphRunner.run(fast ? 3 : 1, fast, CoreStages.matmulBackwardWeight("mm_bw", dweight, dout, inp, BT, C, OC));
-            assertPaddingIntact(dweight, dout, inp);
-            res[variant] = dweight;
+            FloatSlice gradient = padded(pass.gradientName(), prior.clone(), gradientShape);
+            FloatSlice dout = padded("dout", dy, BT, OC), op = padded(pass.operandName(), operand, operandShape);
+            GraphRunner.run(fast ? 3 : 1, fast, pass.stage().declare(pass.stageName(), gradient, dout, op, BT, C, OC));
+            assertPaddingIntact(gradient, dout, op);
+            res[variant] = gradient;
         }
-        String what = "matmul backward weight BT=" + BT + " C=" + C + " OC=" + OC;
+        String what = "matmul backward " + pass.what() + " BT=" + BT + " C=" + C + " OC=" + OC;
         assertClose(res[0].toArray(), res[1].toArray(), FAST_RTOL, what + " (fast vs plain)");
-        double[] ref = Reference.add(toDouble(prior), Reference.matmulBackwardWeight(toDouble(dy), toDouble(x), BT, C, OC));
-        assertClose(ref, res[1].toArray(), FORWARD_RTOL, what + " (fast vs reference, prior + dyᵀ·x)");
+        double[] ref = Reference.add(toDouble(prior), pass.reference().of(toDouble(dy), toDouble(operand), BT, C, OC));
+        assertClose(ref, res[1].toArray(), FORWARD_RTOL, what + " (fast vs reference, prior + " + pass.product() + ")");
     }
 
     /** The fast path keeps no stale state between runs: running a compiled graph twice accumulates twice. */

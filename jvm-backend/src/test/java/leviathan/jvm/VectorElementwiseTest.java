@@ -31,18 +31,15 @@ class VectorElementwiseTest {
     void geluForwardAndBackwardEqualPlainBodies(int n) {
         Random r = new Random(n);
         float[] x = uniform(r, n, -7, 7), dy = uniform(r, n, -1, 1), prior = uniform(r, n, -1, 1);
-        float[][] out = new float[2][], dinp = new float[2][];
-        for (int variant = 0; variant < 2; variant++) {
-            boolean fast = variant == 1;
+        float[][][] res = GraphRunner.plainAndFast((threads, fast) -> {
             FloatSlice o = padded("out", n), inp = padded("inp", x, n), dout = padded("dout", dy, n);
             FloatSlice d = padded("dinp", prior.clone(), n);
-            GraphRunner.run(fast ? 3 : 1, fast, CoreStages.geluForward("gelu", o, inp, n), CoreStages.geluBackward("gelu_bwd", d, inp, dout, n));
+            GraphRunner.run(threads, fast, CoreStages.geluForward("gelu", o, inp, n), CoreStages.geluBackward("gelu_bwd", d, inp, dout, n));
             assertPaddingIntact(o, inp, dout, d);
-            out[variant] = o.toArray();
-            dinp[variant] = d.toArray();
-        }
-        assertClose(out[0], out[1], FAST_RTOL, "gelu forward n=" + n);
-        assertClose(dinp[0], dinp[1], FAST_RTOL, "gelu backward n=" + n);
+            return new float[][] {o.toArray(), d.toArray()};
+        });
+        assertClose(res[0][0], res[1][0], FAST_RTOL, "gelu forward n=" + n);
+        assertClose(res[0][1], res[1][1], FAST_RTOL, "gelu backward n=" + n);
     }
 
     @ParameterizedTest(name = "n={0}")
@@ -50,9 +47,7 @@ class VectorElementwiseTest {
     void adamwEqualsPlainBody(int n) {
         Random r = new Random(n + 1);
         float[] p0 = uniform(r, n, -1, 1), g0 = uniform(r, n, -1, 1), m0 = uniform(r, n, -0.1, 0.1), v0 = uniform(r, n, 0, 0.01);
-        float[][] p = new float[2][], m = new float[2][], v = new float[2][];
-        for (int variant = 0; variant < 2; variant++) {
-            boolean fast = variant == 1;
+        float[][][] res = GraphRunner.plainAndFast((threads, fast) -> {
             // One layout, as the model has: the group starts at offset 5 of each block.
             float[] pa = new float[n + 9], ga = new float[n + 9], ma = new float[n + 9], va = new float[n + 9];
             System.arraycopy(p0, 0, pa, 5, n);
@@ -69,20 +64,16 @@ class VectorElementwiseTest {
             scalars.set(StepScalars.BIAS_CORRECTION1, 0.271f);
             scalars.set(StepScalars.BIAS_CORRECTION2, 0.0297f);
             scalars.set(StepScalars.GRAD_SCALE, 0.5f);
-            GraphRunner.run(fast ? 3 : 1, fast, CoreStages.adamw("adamw", ps, gs, ms, vs, scalars, 0.1f));
+            GraphRunner.run(threads, fast, CoreStages.adamw("adamw", ps, gs, ms, vs, scalars, 0.1f));
             assertEquals(0f, pa[4]);
             assertEquals(0f, pa[n + 5]);
-            p[variant] = ps.toArray();
-            m[variant] = ms.toArray();
-            v[variant] = vs.toArray();
-        }
+            return new float[][] {ms.toArray(), vs.toArray(), ps.toArray()};
+        });
         // The same float operations in the same order: bit-identical, not merely close.
-        assertArrayEquals(m[0], m[1], "adamw first moment");
-        assertArrayEquals(v[0], v[1], "adamw second moment");
-        assertArrayEquals(p[0], p[1], "adamw parameters");
+        assertBitIdentical(res, "adamw first moment", "adamw second moment", "adamw parameters");
         float[] change = new float[n];
         for (int i = 0; i < n; i++) {
-            change[i] = p[1][i] - p0[i];
+            change[i] = res[1][2][i] - p0[i];
         }
         assertTrue(max(change) > 0, "the update moved the parameters");
     }
@@ -92,29 +83,28 @@ class VectorElementwiseTest {
     void residualForwardAndBackwardAreBitIdentical(int n) {
         Random r = new Random(n + 7);
         float[] x = uniform(r, n, -1, 1), y = uniform(r, n, -1, 1), g = uniform(r, n, -1, 1), prior = uniform(r, n, -1, 1);
-        float[][] out = new float[2][], da = new float[2][], db = new float[2][], fa = new float[2][], fb = new float[2][];
-        for (int variant = 0; variant < 2; variant++) {
-            boolean fast = variant == 1;
+        float[][][] res = GraphRunner.plainAndFast((threads, fast) -> {
             FloatSlice o = padded("out", n), a = padded("a", x, n), b = padded("b", y, n), dout = padded("dout", g, n);
             FloatSlice dA = padded("da", prior.clone(), n), dB = padded("db", x.clone(), n);
             FloatSlice firstA = padded("first_a", prior.clone(), n), firstB = padded("first_b", y.clone(), n);
-            GraphRunner.run(fast ? 3 : 1, fast, CoreStages.residualForward("res", o, a, b, n), CoreStages.residualBackward("res_bwd", dA, dB, dout, n),
+            GraphRunner.run(threads, fast, CoreStages.residualForward("res", o, a, b, n), CoreStages.residualBackward("res_bwd", dA, dB, dout, n),
                     CoreStages.residualBackward("res_bwd_first", firstA, firstB, dout, n, false));
             assertPaddingIntact(o, a, b, dout, dA, dB, firstA, firstB);
-            out[variant] = o.toArray();
-            da[variant] = dA.toArray();
-            db[variant] = dB.toArray();
-            fa[variant] = firstA.toArray();
-            fb[variant] = firstB.toArray();
+            return new float[][] {o.toArray(), dA.toArray(), dB.toArray(), firstA.toArray(), firstB.toArray()};
+        });
+        assertBitIdentical(res, "residual forward", "residual backward (accumulating) da", "residual backward (accumulating) db",
+                "residual backward (first writer) da", "residual backward (first writer) db");
+        float[] out = res[1][0], da = res[1][1], fa = res[1][3];
+        assertArrayEquals(g, fa, "a first writer's gradient is dout itself");
+        assertEquals(x[n - 1] + y[n - 1], out[n - 1]);
+        assertEquals(prior[n - 1] + g[n - 1], da[n - 1]);
+    }
+
+    /** Output k of the plain run equals output k of the fast run bit for bit, named what[k]. */
+    private static void assertBitIdentical(float[][][] plainAndFast, String... what) {
+        for (int k = 0; k < what.length; k++) {
+            assertArrayEquals(plainAndFast[0][k], plainAndFast[1][k], what[k]);
         }
-        assertArrayEquals(out[0], out[1], "residual forward");
-        assertArrayEquals(da[0], da[1], "residual backward (accumulating) da");
-        assertArrayEquals(db[0], db[1], "residual backward (accumulating) db");
-        assertArrayEquals(fa[0], fa[1], "residual backward (first writer) da");
-        assertArrayEquals(fb[0], fb[1], "residual backward (first writer) db");
-        assertArrayEquals(g, fa[1], "a first writer's gradient is dout itself");
-        assertEquals(x[n - 1] + y[n - 1], out[1][n - 1]);
-        assertEquals(prior[n - 1] + g[n - 1], da[1][n - 1]);
     }
 
     @ParameterizedTest(name = "n={0}")

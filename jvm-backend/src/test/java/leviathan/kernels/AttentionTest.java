@@ -3,6 +3,7 @@ package leviathan.kernels;
 import static leviathan.testing.Check.FORWARD_RTOL;
 import static leviathan.testing.Check.GRAD_RTOL;
 import static leviathan.testing.Check.assertClose;
+import static leviathan.testing.Check.assertQkvClose;
 import static leviathan.testing.TestData.assertPaddingIntact;
 import static leviathan.testing.TestData.constant;
 import static leviathan.testing.TestData.dot;
@@ -93,27 +94,7 @@ class AttentionTest {
 
         double[] g = FiniteDifference.gradient(q -> dot(dy, Reference.attention(q, B, T, C, H)[0]), toDouble(x));
         float[] got = minus(dqkv.toArray(), PREFILL);
-        String[] part = {"dQ", "dK", "dV"};
-        for (int p = 0; p < 3; p++) {
-            assertClose(columns(g, p), columns(got, p), GRAD_RTOL, "attention " + part[p]);
-        }
+        assertQkvClose(g, got, GRAD_RTOL, B * T, C, "attention");
         assertPaddingIntact(dqkv, dpreatt, qkv, dout, att);
-    }
-
-    /** The Q (p=0), K (1) or V (2) columns of a (B·T, 3C) buffer. */
-    static double[] columns(double[] a, int p) {
-        double[] c = new double[B * T * C];
-        for (int row = 0; row < B * T; row++) {
-            System.arraycopy(a, row * 3 * C + p * C, c, row * C, C);
-        }
-        return c;
-    }
-
-    static float[] columns(float[] a, int p) {
-        float[] c = new float[B * T * C];
-        for (int row = 0; row < B * T; row++) {
-            System.arraycopy(a, row * 3 * C + p * C, c, row * C, C);
-        }
-        return c;
     }
 }

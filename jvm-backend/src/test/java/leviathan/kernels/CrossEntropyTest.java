@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import leviathan.graph.FloatSlice;
 import leviathan.graph.IntSlice;
+import leviathan.graph.Stage;
 import leviathan.stages.CoreStages;
 import leviathan.testing.FiniteDifference;
 import leviathan.testing.GraphRunner;
@@ -35,41 +36,44 @@ class CrossEntropyTest {
     static final int BT = 10, V = 7;
     static final float PREFILL = 0.125f;
 
+    /** Logits ~ N(0, 2²) and targets drawn from one seed, in guarded buffers, with guarded losses and probabilities. */
+    private record Batch(float[] z, int[] tgt, FloatSlice losses, FloatSlice probs, FloatSlice logits, IntSlice targets) {
+        static Batch random(long seed) {
+            Random r = new Random(seed);
+            float[] z = gaussian(r, BT * V, 2);
+            int[] tgt = TestData.ints(r, BT, V);
+            return new Batch(z, tgt, padded("losses", BT), padded("probs", BT, V), padded("logits", z, BT, V), paddedInts("targets", tgt));
+        }
+
+        Stage forward() {
+            return CoreStages.crossEntropyForward("ce", losses, probs, logits, targets, BT, V);
+        }
+    }
+
     @ParameterizedTest(name = "fast={0}")
     @ValueSource(booleans = {false, true})
     void forwardAndMeanMatchReference(boolean fast) {
-        Random r = new Random(51);
-        float[] z = gaussian(r, BT * V, 2);
-        int[] tgt = TestData.ints(r, BT, V);
-        FloatSlice losses = padded("losses", BT), probs = padded("probs", BT, V), logits = padded("logits", z, BT, V);
+        Batch batch = Batch.random(51);
         FloatSlice mean = padded("mean", 1);
-        IntSlice targets = paddedInts("targets", tgt);
-        GraphRunner.run(fast,
-                CoreStages.crossEntropyForward("ce", losses, probs, logits, targets, BT, V),
-                CoreStages.meanLoss("ce_mean", mean, losses, BT));
-        double[] Z = toDouble(z);
-        double[] ref = Reference.crossEntropy(Z, tgt, BT, V);
-        assertClose(ref, losses.toArray(), FORWARD_RTOL, "per-position losses");
-        assertClose(Reference.softmax(Z, BT, V), probs.toArray(), FORWARD_RTOL, "probabilities");
+        GraphRunner.run(fast, batch.forward(), CoreStages.meanLoss("ce_mean", mean, batch.losses(), BT));
+        double[] Z = toDouble(batch.z());
+        double[] ref = Reference.crossEntropy(Z, batch.tgt(), BT, V);
+        assertClose(ref, batch.losses().toArray(), FORWARD_RTOL, "per-position losses");
+        assertClose(Reference.softmax(Z, BT, V), batch.probs().toArray(), FORWARD_RTOL, "probabilities");
         assertClose(Reference.mean(ref), mean.get(0), FORWARD_RTOL, "mean loss");
-        assertPaddingIntact(losses, probs, logits, mean);
+        assertPaddingIntact(batch.losses(), batch.probs(), batch.logits(), mean);
     }
 
     @ParameterizedTest(name = "fast={0}")
     @ValueSource(booleans = {false, true})
     void backwardMatchesFiniteDifferencesOfMeanLossAndAccumulates(boolean fast) {
-        Random r = new Random(52);
-        float[] z = gaussian(r, BT * V, 2);
-        int[] tgt = TestData.ints(r, BT, V);
-        FloatSlice losses = padded("losses", BT), probs = padded("probs", BT, V), logits = padded("logits", z, BT, V);
+        Batch batch = Batch.random(52);
         FloatSlice dlogits = padded("dlogits", constant(BT * V, PREFILL), BT, V);
-        IntSlice targets = paddedInts("targets", tgt);
-        GraphRunner.run(fast,
-                CoreStages.crossEntropyForward("ce", losses, probs, logits, targets, BT, V),
-                CoreStages.crossEntropyBackward("ce_b", dlogits, probs, targets, BT, V));
-        double[] g = FiniteDifference.gradient(zz -> Reference.mean(Reference.crossEntropy(zz, tgt, BT, V)), toDouble(z));
+        GraphRunner.run(fast, batch.forward(), CoreStages.crossEntropyBackward("ce_b", dlogits, batch.probs(), batch.targets(), BT, V));
+        int[] tgt = batch.tgt();
+        double[] g = FiniteDifference.gradient(zz -> Reference.mean(Reference.crossEntropy(zz, tgt, BT, V)), toDouble(batch.z()));
         assertClose(g, minus(dlogits.toArray(), PREFILL), GRAD_RTOL, "dlogits of the mean loss");
-        assertPaddingIntact(dlogits, probs);
+        assertPaddingIntact(dlogits, batch.probs());
     }
 
     /** The target's probability underflows to 0 in float: the loss is still the exact log-sum-exp value. */

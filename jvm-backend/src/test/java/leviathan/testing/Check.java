@@ -57,6 +57,14 @@ public final class Check {
         }
     }
 
+    /** {@link #assertClose} on the Q, K and V columns of (rows, 3C) qkv gradients separately, labelled "what dQ" and so on. */
+    public static void assertQkvClose(double[] ref, float[] actual, double rtol, int rows, int C, String what) {
+        String[] part = {"dQ", "dK", "dV"};
+        for (int p = 0; p < 3; p++) {
+            assertClose(TestData.qkvColumns(ref, p, rows, C), TestData.qkvColumns(actual, p, rows, C), rtol, what + " " + part[p]);
+        }
+    }
+
     public static void assertClose(float[] ref, float[] actual, double rtol, String what) {
         assertClose(TestData.toDouble(ref), actual, rtol, what);
     }

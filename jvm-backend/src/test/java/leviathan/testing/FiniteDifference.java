@@ -17,15 +17,27 @@ public final class FiniteDifference {
     }
 
     public static double[] gradient(ToDoubleFunction<double[]> f, double[] x, double h) {
-        double[] xx = x.clone();
+        return gradientInPlace(f, x.clone(), h);
+    }
+
+    /**
+     * The same, but perturbing {@code x} itself (each element restored after its two evaluations):
+     * for an f that reads x through something it holds, such as a map of parameter tensors, rather
+     * than through its argument.
+     */
+    public static double[] gradientInPlace(ToDoubleFunction<double[]> f, double[] x) {
+        return gradientInPlace(f, x, H);
+    }
+
+    private static double[] gradientInPlace(ToDoubleFunction<double[]> f, double[] x, double h) {
         double[] g = new double[x.length];
         for (int i = 0; i < x.length; i++) {
-            double xi = xx[i];
-            xx[i] = xi + h;
-            double fp = f.applyAsDouble(xx);
-            xx[i] = xi - h;
-            double fm = f.applyAsDouble(xx);
-            xx[i] = xi;
+            double xi = x[i];
+            x[i] = xi + h;
+            double fp = f.applyAsDouble(x);
+            x[i] = xi - h;
+            double fm = f.applyAsDouble(x);
+            x[i] = xi;
             g[i] = (fp - fm) / (2 * h);
         }
         return g;

@@ -43,6 +43,16 @@ public final class GraphRunner {
         }
     }
 
+    /** A test body run once per kernel variant: given its thread count and whether it is the fast one, returns its outputs. */
+    public interface Variant {
+        float[][] run(int threads, boolean fast);
+    }
+
+    /** {plain, fast}: the outputs of {@code body} with the plain bodies on 1 thread, then with the fast variants on 3. */
+    public static float[][][] plainAndFast(Variant body) {
+        return new float[][][] {body.run(1, false), body.run(3, true)};
+    }
+
     public static void run(boolean fast, Stage... stages) {
         run(THREADS, fast, stages);
     }

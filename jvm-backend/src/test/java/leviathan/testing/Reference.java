@@ -79,30 +79,25 @@ public final class Reference {
         return y;
     }
 
-    /** dx (BT, C) = dy (BT, OC) · w (OC, C). */
+    /** dx (BT, C) = dy (BT, OC) · w (OC, C): the forward product with wᵀ (C, OC) as the weight. */
     public static double[] matmulBackwardInput(double[] dy, double[] w, int BT, int C, int OC) {
-        double[] dx = new double[BT * C];
-        for (int r = 0; r < BT; r++) {
-            for (int o = 0; o < OC; o++) {
-                for (int c = 0; c < C; c++) {
-                    dx[r * C + c] += dy[r * OC + o] * w[o * C + c];
-                }
-            }
-        }
-        return dx;
+        return matmul(dy, transpose(w, OC, C), null, BT, OC, C);
     }
 
-    /** dw (OC, C) = dyᵀ · x. */
+    /** dw (OC, C) = dyᵀ · x: the forward product of dyᵀ (OC, BT) with xᵀ (C, BT) as the weight. */
     public static double[] matmulBackwardWeight(double[] dy, double[] x, int BT, int C, int OC) {
-        double[] dw = new double[OC * C];
-        for (int r = 0; r < BT; r++) {
-            for (int o = 0; o < OC; o++) {
-                for (int c = 0; c < C; c++) {
-                    dw[o * C + c] += dy[r * OC + o] * x[r * C + c];
-                }
+        return matmul(transpose(dy, BT, OC), transpose(x, BT, C), null, OC, BT, C);
+    }
+
+    /** aᵀ (cols, rows) of a row-major a (rows, cols). */
+    public static double[] transpose(double[] a, int rows, int cols) {
+        double[] t = new double[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                t[c * rows + r] = a[r * cols + c];
             }
         }
-        return dw;
+        return t;
     }
 
     /** GPT-2's tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
@@ -130,16 +125,9 @@ public final class Reference {
     public static double[] softmax(double[] logits, int BT, int V) {
         double[] p = new double[BT * V];
         for (int r = 0; r < BT; r++) {
-            double max = Double.NEGATIVE_INFINITY;
+            double[] shift = shiftAndNormaliser(logits, r * V, V);
             for (int v = 0; v < V; v++) {
-                max = Math.max(max, logits[r * V + v]);
-            }
-            double s = 0;
-            for (int v = 0; v < V; v++) {
-                s += Math.exp(logits[r * V + v] - max);
-            }
-            for (int v = 0; v < V; v++) {
-                p[r * V + v] = Math.exp(logits[r * V + v] - max) / s;
+                p[r * V + v] = Math.exp(logits[r * V + v] - shift[0]) / shift[1];
             }
         }
         return p;
@@ -149,17 +137,23 @@ public final class Reference {
     public static double[] crossEntropy(double[] logits, int[] targets, int BT, int V) {
         double[] loss = new double[BT];
         for (int r = 0; r < BT; r++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int v = 0; v < V; v++) {
-                max = Math.max(max, logits[r * V + v]);
-            }
-            double s = 0;
-            for (int v = 0; v < V; v++) {
-                s += Math.exp(logits[r * V + v] - max);
-            }
-            loss[r] = max + Math.log(s) - logits[r * V + targets[r]];
+            double[] shift = shiftAndNormaliser(logits, r * V, V);
+            loss[r] = shift[0] + Math.log(shift[1]) - logits[r * V + targets[r]];
         }
         return loss;
+    }
+
+    /** {max, Σ exp(x − max)} over x[off … off+n−1]: the shift and the normaliser of a stable softmax. */
+    private static double[] shiftAndNormaliser(double[] x, int off, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < n; k++) {
+            max = Math.max(max, x[off + k]);
+        }
+        double s = 0;
+        for (int k = 0; k < n; k++) {
+            s += Math.exp(x[off + k] - max);
+        }
+        return new double[] {max, s};
     }
 
     public static double mean(double[] a) {
@@ -175,43 +169,50 @@ public final class Reference {
      * (B,H,T,T) with masked entries 0, scores (B,H,T,T) with masked entries 0}.
      */
     public static double[][] attention(double[] qkv, int B, int T, int C, int H) {
+        double scale = 1.0 / Math.sqrt(C / H);
+        return causalAttention(qkv, B, T, C, H, (b, h, i, j) -> qk(qkv, b, h, i, j, T, C, H) * scale);
+    }
+
+    /** The score S_ij of head h in sequence b, for j ≤ i. */
+    public interface Score {
+        double of(int b, int h, int i, int j);
+    }
+
+    /**
+     * Causal attention with any score, for the mixers that only score differently: S (B, H, T, T)
+     * from {@code score} for j ≤ i, P its row-wise softmax over j ≤ i, out (B, T, C) = Σ_j P_ij·v_j
+     * with v_j head h's part of the V columns of qkv (B, T, 3C). Returns {out, P, S}, masked entries 0.
+     */
+    public static double[][] causalAttention(double[] qkv, int B, int T, int C, int H, Score score) {
         int D = C / H;
-        double scale = 1.0 / Math.sqrt(D);
-        double[] out = new double[B * T * C];
-        double[] probs = new double[B * H * T * T];
-        double[] scores = new double[B * H * T * T];
-        for (int b = 0; b < B; b++) {
-            for (int h = 0; h < H; h++) {
-                for (int i = 0; i < T; i++) {
-                    double[] s = new double[i + 1];
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j <= i; j++) {
-                        double dot = 0;
-                        for (int d = 0; d < D; d++) {
-                            double q = qkv[(b * T + i) * 3 * C + h * D + d];
-                            double k = qkv[(b * T + j) * 3 * C + C + h * D + d];
-                            dot += q * k;
-                        }
-                        s[j] = dot * scale;
-                        max = Math.max(max, s[j]);
-                    }
-                    double z = 0;
-                    for (int j = 0; j <= i; j++) {
-                        z += Math.exp(s[j] - max);
-                    }
-                    for (int j = 0; j <= i; j++) {
-                        double p = Math.exp(s[j] - max) / z;
-                        int at = ((b * H + h) * T + i) * T + j;
-                        probs[at] = p;
-                        scores[at] = s[j];
-                        for (int d = 0; d < D; d++) {
-                            out[(b * T + i) * C + h * D + d] += p * qkv[(b * T + j) * 3 * C + 2 * C + h * D + d];
-                        }
+        double[] out = new double[B * T * C], probs = new double[B * H * T * T], scores = new double[B * H * T * T];
+        for (int bh = 0; bh < B * H; bh++) {
+            int b = bh / H, h = bh % H;
+            for (int i = 0; i < T; i++) {
+                int row = (bh * T + i) * T;
+                for (int j = 0; j <= i; j++) {
+                    scores[row + j] = score.of(b, h, i, j);
+                }
+                double[] shift = shiftAndNormaliser(scores, row, i + 1);
+                for (int j = 0; j <= i; j++) {
+                    probs[row + j] = Math.exp(scores[row + j] - shift[0]) / shift[1];
+                    for (int d = 0; d < D; d++) {
+                        out[(b * T + i) * C + h * D + d] += probs[row + j] * qkv[(b * T + j) * 3 * C + 2 * C + h * D + d];
                     }
                 }
             }
         }
         return new double[][] {out, probs, scores};
+    }
+
+    /** q_i·k_j of head h in sequence b, over qkv (B, T, 3C). */
+    public static double qk(double[] qkv, int b, int h, int i, int j, int T, int C, int H) {
+        int D = C / H;
+        double dot = 0;
+        for (int d = 0; d < D; d++) {
+            dot += qkv[(b * T + i) * 3 * C + h * D + d] * qkv[(b * T + j) * 3 * C + C + h * D + d];
+        }
+        return dot;
     }
 
     public static double l2norm(double[] g) {

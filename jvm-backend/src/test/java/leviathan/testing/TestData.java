@@ -75,6 +75,23 @@ public final class TestData {
         return d;
     }
 
+    /** The Q (p = 0), K (1) or V (2) columns of a (rows, 3C) qkv buffer, as a (rows, C) array. */
+    public static double[] qkvColumns(double[] qkv, int p, int rows, int C) {
+        return qkvColumns(new double[rows * C], qkv, p, rows, C);
+    }
+
+    public static float[] qkvColumns(float[] qkv, int p, int rows, int C) {
+        return qkvColumns(new float[rows * C], qkv, p, rows, C);
+    }
+
+    /** One body for both element types: System.arraycopy takes any primitive array. */
+    private static <A> A qkvColumns(A columns, A qkv, int p, int rows, int C) {
+        for (int row = 0; row < rows; row++) {
+            System.arraycopy(qkv, row * 3 * C + p * C, columns, row * C, C);
+        }
+        return columns;
+    }
+
     /** Σ w_i·out_i, the scalar loss whose gradient w.r.t. out is w. */
     public static double dot(float[] w, double[] out) {
         if (w.length != out.length) {

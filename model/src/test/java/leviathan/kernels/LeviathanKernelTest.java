@@ -4,6 +4,7 @@ import static leviathan.testing.Check.FAST_RTOL;
 import static leviathan.testing.Check.FORWARD_RTOL;
 import static leviathan.testing.Check.GRAD_RTOL;
 import static leviathan.testing.Check.assertClose;
+import static leviathan.testing.Check.assertQkvClose;
 import static leviathan.testing.TestData.assertPaddingIntact;
 import static leviathan.testing.TestData.constant;
 import static leviathan.testing.TestData.dot;
@@ -39,6 +40,7 @@ import leviathan.stages.CoreStages;
 import leviathan.stages.DropoutSite;
 import leviathan.testing.FiniteDifference;
 import leviathan.testing.GraphRunner;
+import leviathan.testing.Reference;
 
 /**
  * {@link Leviathan} (SPEC 2.2, causal) through its declared stages ({@link LeviathanMixer.Stages}):
@@ -69,42 +71,14 @@ class LeviathanKernelTest {
 
     /** {out, att, preatt} of the definition, in double: S_ij = (1/√D)·Σ_{τ ≤ min(L−1, j)} g_τ·q_{i−τ}·k_{j−τ}. */
     static double[][] reference(double[] qkv, double[] g, int B, int T, int C, int H, int L) {
-        int D = C / H;
-        double[] out = new double[B * T * C];
-        double[] att = new double[B * H * T * T];
-        double[] pre = new double[B * H * T * T];
-        for (int b = 0; b < B; b++) {
-            for (int h = 0; h < H; h++) {
-                for (int i = 0; i < T; i++) {
-                    int row = ((b * H + h) * T + i) * T;
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j <= i; j++) {
-                        double s = 0;
-                        for (int tau = 0; tau < L && tau <= j; tau++) {
-                            double qk = 0;
-                            for (int d = 0; d < D; d++) {
-                                qk += qkv[(b * T + i - tau) * 3 * C + h * D + d] * qkv[(b * T + j - tau) * 3 * C + C + h * D + d];
-                            }
-                            s += g[h * L + tau] * qk;
-                        }
-                        pre[row + j] = s / Math.sqrt(D);
-                        max = Math.max(max, pre[row + j]);
-                    }
-                    double sum = 0;
-                    for (int j = 0; j <= i; j++) {
-                        att[row + j] = Math.exp(pre[row + j] - max);
-                        sum += att[row + j];
-                    }
-                    for (int j = 0; j <= i; j++) {
-                        att[row + j] /= sum;
-                        for (int d = 0; d < D; d++) {
-                            out[(b * T + i) * C + h * D + d] += att[row + j] * qkv[(b * T + j) * 3 * C + 2 * C + h * D + d];
-                        }
-                    }
-                }
+        double sqrtD = Math.sqrt(C / H);
+        return Reference.causalAttention(qkv, B, T, C, H, (b, h, i, j) -> {
+            double s = 0;
+            for (int tau = 0; tau < L && tau <= j; tau++) {
+                s += g[h * L + tau] * Reference.qk(qkv, b, h, i - tau, j - tau, T, C, H);
             }
-        }
-        return new double[][] {out, att, pre};
+            return s / sqrtD;
+        });
     }
 
     /** The forward stages over the given buffers: A, S, then P and out. */
@@ -203,31 +177,11 @@ class LeviathanKernelTest {
         double[] gx = FiniteDifference.gradient(q -> dot(dy, reference(q, G, B, T, C, H, L)[0]), X);
         double[] gg = FiniteDifference.gradient(w -> dot(dy, reference(X, w, B, T, C, H, L)[0]), G);
         float[] got = minus(dqkv.toArray(), PREFILL);
-        String[] part = {"dQ", "dK", "dV"};
-        for (int p = 0; p < 3; p++) {
-            assertClose(columns(gx, p, B * T, C), columns(got, p, B * T, C), GRAD_RTOL, "leviathan " + part[p]);
-        }
+        assertQkvClose(gx, got, GRAD_RTOL, B * T, C, "leviathan");
         assertClose(gg, minus(dlag.toArray(), PREFILL), GRAD_RTOL, "leviathan dg (lag weights)");
         causal(dbase, B * H, T);
         causal(dpre, B * H, T);
         assertPaddingIntact(dqkv, dlag, dbase, dpre, qkv, dout, att, base);
-    }
-
-    /** The Q (p=0), K (1) or V (2) columns of a (rows, 3C) buffer. */
-    static double[] columns(double[] a, int p, int rows, int C) {
-        double[] c = new double[rows * C];
-        for (int row = 0; row < rows; row++) {
-            System.arraycopy(a, row * 3 * C + p * C, c, row * C, C);
-        }
-        return c;
-    }
-
-    static float[] columns(float[] a, int p, int rows, int C) {
-        float[] c = new float[rows * C];
-        for (int row = 0; row < rows; row++) {
-            System.arraycopy(a, row * 3 * C + p * C, c, row * C, C);
-        }
-        return c;
     }
 
     /** g = (1, 0, …, 0): scores, probabilities, output and dqkv are attention's, bit for bit (plain bodies). */

@@ -1,7 +1,6 @@
 package leviathan.kernels;
 
 import static leviathan.kernels.LeviathanKernelTest.assertRejected;
-import static leviathan.kernels.LeviathanKernelTest.columns;
 import static leviathan.testing.Check.FORWARD_RTOL;
 import static leviathan.testing.Check.GRAD_RTOL;
 import static leviathan.testing.Check.assertClose;
@@ -12,6 +11,7 @@ import static leviathan.testing.TestData.dot;
 import static leviathan.testing.TestData.gaussian;
 import static leviathan.testing.TestData.minus;
 import static leviathan.testing.TestData.padded;
+import static leviathan.testing.TestData.qkvColumns;
 import static leviathan.testing.TestData.toDouble;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -221,9 +221,9 @@ class LeviathanNotebookKernelTest {
         // Cmat fixed at the forward's value: the function the notebook differentiates.
         double[] g = FiniteDifference.gradient(q -> dot(dy, referenceOut(q, cmat, B, T, C, H)), X);
         float[] dqkv = minus(got[2], PREFILL);
-        assertArrayEquals(new float[B * T * C], columns(dqkv, 0, B * T, C), "dQ: Q reaches the loss only through the detached Cmat");
-        assertClose(columns(g, 1, B * T, C), columns(dqkv, 1, B * T, C), GRAD_RTOL, "dK through Kᵀ");
-        assertClose(columns(g, 2, B * T, C), columns(dqkv, 2, B * T, C), GRAD_RTOL, "dV");
+        assertArrayEquals(new float[B * T * C], qkvColumns(dqkv, 0, B * T, C), "dQ: Q reaches the loss only through the detached Cmat");
+        assertClose(qkvColumns(g, 1, B * T, C), qkvColumns(dqkv, 1, B * T, C), GRAD_RTOL, "dK through Kᵀ");
+        assertClose(qkvColumns(g, 2, B * T, C), qkvColumns(dqkv, 2, B * T, C), GRAD_RTOL, "dV");
     }
 
     /**
@@ -238,11 +238,11 @@ class LeviathanNotebookKernelTest {
         float[] dqkv = minus(run(x, dy, B, T, C, H, false)[2], PREFILL);
         double[] X = toDouble(x);
         double[] undetached = FiniteDifference.gradient(q -> dot(dy, referenceOut(q, referenceCmat(q, B, T, C, H), B, T, C, H)), X);
-        double[] gq = columns(undetached, 0, B * T, C), gk = columns(undetached, 1, B * T, C), gv = columns(undetached, 2, B * T, C);
+        double[] gq = qkvColumns(undetached, 0, B * T, C), gk = qkvColumns(undetached, 1, B * T, C), gv = qkvColumns(undetached, 2, B * T, C);
         assertTrue(max(gq) > 1e-2 * max(gv), "the output should depend on Q through Cmat (max |dQ| " + max(gq) + ", max |dV| " + max(gv) + ")");
-        double kGap = relErr(gk, columns(dqkv, 1, B * T, C));
+        double kGap = relErr(gk, qkvColumns(dqkv, 1, B * T, C));
         assertTrue(kGap > 0.05, "dK should miss the Cmat term (relative gap to the undetached gradient " + kGap + ")");
-        assertClose(gv, columns(dqkv, 2, B * T, C), GRAD_RTOL, "dV needs no detach");
+        assertClose(gv, qkvColumns(dqkv, 2, B * T, C), GRAD_RTOL, "dV needs no detach");
     }
 
     private static double max(double[] a) {

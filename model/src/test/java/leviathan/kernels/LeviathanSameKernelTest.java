@@ -1,10 +1,10 @@
 package leviathan.kernels;
 
 import static leviathan.kernels.LeviathanKernelTest.assertRejected;
-import static leviathan.kernels.LeviathanKernelTest.columns;
 import static leviathan.testing.Check.FORWARD_RTOL;
 import static leviathan.testing.Check.GRAD_RTOL;
 import static leviathan.testing.Check.assertClose;
+import static leviathan.testing.Check.assertQkvClose;
 import static leviathan.testing.TestData.assertPaddingIntact;
 import static leviathan.testing.TestData.constant;
 import static leviathan.testing.TestData.dot;
@@ -199,10 +199,7 @@ class LeviathanSameKernelTest {
         assertClose(referenceOut(X, B, T, C, H), out.toArray(), FORWARD_RTOL, "leviathan-same out");
         double[] g = FiniteDifference.gradient(q -> dot(dy, referenceOut(q, B, T, C, H)), X);
         float[] got = minus(dqkv.toArray(), PREFILL);
-        String[] part = {"dQ", "dK", "dV"};
-        for (int p = 0; p < 3; p++) {
-            assertClose(columns(g, p, B * T, C), columns(got, p, B * T, C), GRAD_RTOL, "leviathan-same " + part[p]);
-        }
+        assertQkvClose(g, got, GRAD_RTOL, B * T, C, "leviathan-same");
         assertPaddingIntact(qkv, cqkv, out, pre, att, dcqkv, dpre, dout, dqkv);
     }
 

@@ -3,6 +3,7 @@ package leviathan.kernels;
 import static leviathan.testing.Check.FORWARD_RTOL;
 import static leviathan.testing.Check.GRAD_RTOL;
 import static leviathan.testing.Check.assertClose;
+import static leviathan.testing.Check.assertQkvClose;
 import static leviathan.testing.TestData.assertPaddingIntact;
 import static leviathan.testing.TestData.constant;
 import static leviathan.testing.TestData.dot;
@@ -176,10 +177,7 @@ class LongformerKernelTest {
 
         double[] g = FiniteDifference.gradient(q -> dot(dy, reference(q, W, dil, G)), toDouble(x));
         float[] got = minus(dqkv.toArray(), PREFILL);
-        String[] part = {"dQ", "dK", "dV"};
-        for (int p = 0; p < 3; p++) {
-            assertClose(columns(g, p), columns(got, p), GRAD_RTOL, "longformer " + part[p]);
-        }
+        assertQkvClose(g, got, GRAD_RTOL, B * T, C, "longformer");
         assertPaddingIntact(dqkv, dpreatt, qkv, dout, att);
     }
 
@@ -239,22 +237,5 @@ class LongformerKernelTest {
         assertTrue(e.getMessage().contains("dqkv") && e.getMessage().contains("B*T*3C"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LongformerMixer.Stages.forward("lf", out, band, band, qkv, band(0, L, d), B, T, C, H, DropoutSite.NONE));
         assertTrue(e.getMessage().contains("window"), e.getMessage());
-    }
-
-    /** The Q (p=0), K (1) or V (2) columns of a (B·T, 3C) buffer. */
-    static double[] columns(double[] a, int p) {
-        double[] c = new double[B * T * C];
-        for (int row = 0; row < B * T; row++) {
-            System.arraycopy(a, row * 3 * C + p * C, c, row * C, C);
-        }
-        return c;
-    }
-
-    static float[] columns(float[] a, int p) {
-        float[] c = new float[B * T * C];
-        for (int row = 0; row < B * T; row++) {
-            System.arraycopy(a, row * 3 * C + p * C, c, row * C, C);
-        }
-        return c;
     }
 }

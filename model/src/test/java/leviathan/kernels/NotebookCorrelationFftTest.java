@@ -1,11 +1,11 @@
 package leviathan.kernels;
 
-import static leviathan.kernels.LeviathanKernelTest.columns;
 import static leviathan.testing.Check.FAST_RTOL;
 import static leviathan.testing.Check.assertClose;
 import static leviathan.testing.TestData.assertPaddingIntact;
 import static leviathan.testing.TestData.gaussian;
 import static leviathan.testing.TestData.padded;
+import static leviathan.testing.TestData.qkvColumns;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -42,9 +42,9 @@ class NotebookCorrelationFftTest {
     void fftEqualsThePlainBody(int B, int T, int C, int H) {
         float[] x = gaussian(new Random(B * 131 + T * 17 + C + H), B * T * 3 * C, 0.7);
         float[] plain = cqkv(x, B, T, C, H, false, 1), fft = cqkv(x, B, T, C, H, true, 3);
-        assertClose(columns(plain, 0, B * T, C), columns(fft, 0, B * T, C), FAST_RTOL, "Cmat by FFT");
-        assertArrayEquals(columns(x, 1, B * T, C), columns(fft, 1, B * T, C), "K carried over");
-        assertArrayEquals(columns(x, 2, B * T, C), columns(fft, 2, B * T, C), "V carried over");
+        assertClose(qkvColumns(plain, 0, B * T, C), qkvColumns(fft, 0, B * T, C), FAST_RTOL, "Cmat by FFT");
+        assertArrayEquals(qkvColumns(x, 1, B * T, C), qkvColumns(fft, 1, B * T, C), "K carried over");
+        assertArrayEquals(qkvColumns(x, 2, B * T, C), qkvColumns(fft, 2, B * T, C), "V carried over");
         assertArrayEquals(fft, cqkv(x, B, T, C, H, true, 1), "the FFT path gives the same bits on 1 and 3 threads");
     }
 

@@ -39,7 +39,7 @@ public final class CausalityCheck {
         Workspace ws = model.workspace(2, T, false);
         TestModels.randomBatch(ws, seed + 1);
         Backend.CompiledGraph logits = backend.compile(ws.logitsGraph);
-        float[] base = run(backend, logits, ws);
+        float[] base = logits(backend, logits, ws);
         int[] positions = {0, 1, T / 2, T - 2, T - 1};
         for (int t : positions) {
             if (t < 0 || t >= T) {
@@ -47,7 +47,7 @@ public final class CausalityCheck {
             }
             int orig = ws.tokens.get(t);
             ws.tokens.set(t, (orig + 1 + V / 2) % V);
-            float[] changed = run(backend, logits, ws);
+            float[] changed = logits(backend, logits, ws);
             ws.tokens.set(t, orig);
             // Row 0, positions < t: unchanged.
             for (int i = 0; i < t; i++) {
@@ -69,7 +69,7 @@ public final class CausalityCheck {
             }
         }
         // Restored tokens reproduce the first run exactly (the graph keeps no hidden state between runs).
-        float[] again = run(backend, logits, ws);
+        float[] again = logits(backend, logits, ws);
         for (int b = 0; b < 2; b++) {
             for (int i = 0; i < T; i++) {
                 int off = ws.logitsOffset(b, i) - ws.logitsOffset(0, 0);
@@ -88,9 +88,9 @@ public final class CausalityCheck {
         Workspace ws = model.workspace(1, config.contextLength, false);
         TestModels.randomBatch(ws, seed + 1);
         Backend.CompiledGraph logits = backend.compile(ws.logitsGraph);
-        float[] base = run(backend, logits, ws);
+        float[] base = logits(backend, logits, ws);
         ws.tokens.set(t, (ws.tokens.get(t) + 1 + config.vocabSize / 2) % config.vocabSize);
-        float[] changed = run(backend, logits, ws);
+        float[] changed = logits(backend, logits, ws);
         double m = 0;
         for (int i = 0; i < t; i++) {
             m = Math.max(m, maxRelChange(ws, base, changed, 0, i));
@@ -98,7 +98,8 @@ public final class CausalityCheck {
         return m;
     }
 
-    private static float[] run(Backend backend, Backend.CompiledGraph logits, Workspace ws) {
+    /** The logits (B, T, V) of the workspace's current tokens, copied out of the activations. */
+    public static float[] logits(Backend backend, Backend.CompiledGraph logits, Workspace ws) {
         backend.syncToDevice(ws.model.params.array(), ws.tokens.array);
         logits.run();
         backend.syncToHost(ws.acts.array());
@@ -124,10 +125,13 @@ public final class CausalityCheck {
     }
 
     private static double maxRelChange(Workspace ws, float[] a, float[] b, int row, int pos) {
-        int V = ws.model.config.vocabSize;
-        int off = ws.logitsOffset(row, pos) - ws.logitsOffset(0, 0);
+        return relativeChange(a, b, ws.logitsOffset(row, pos) - ws.logitsOffset(0, 0), ws.model.config.vocabSize);
+    }
+
+    /** max |a − b| / max |a| over a[off … off+n−1] and b's same elements: how much one position's logits moved. */
+    public static double relativeChange(float[] a, float[] b, int off, int n) {
         double scale = 1e-30, diff = 0;
-        for (int v = 0; v < V; v++) {
+        for (int v = 0; v < n; v++) {
             scale = Math.max(scale, Math.abs(a[off + v]));
             diff = Math.max(diff, Math.abs(a[off + v] - b[off + v]));
         }

@@ -82,28 +82,17 @@ class GradientCheckTest {
                 }
                 int off = model.layout.offsetOf(s.name);
                 int n = s.size();
-                List<Integer> coords = new ArrayList<>();
-                int argmax = 0;
-                for (int i = 1; i < n; i++) {
-                    if (Math.abs(grads[off + i]) > Math.abs(grads[off + argmax])) {
-                        argmax = i;
-                    }
-                }
-                coords.add(argmax);
-                for (int k = 0; k < RANDOM_COORDS; k++) {
-                    coords.add(pick.nextInt(n));
-                }
                 double maxFd = 0;
-                for (int i : coords) {
-                    double fd = finiteDifference(backend, logits, loss, ws, p, off + i, EPS);
+                for (int i : TestModels.sampledCoordinates(grads, off, n, RANDOM_COORDS, pick)) {
+                    double fd = TestModels.lossDifference(backend, logits, loss, ws, p, off + i, EPS);
                     double g = grads[off + i];
                     maxFd = Math.max(maxFd, Math.abs(fd));
                     if (!close(g, fd)) {
                         // A kink (a ReLU switching) within the step makes the quotient meaningless there; a smaller step
                         // may miss it. The coordinate passes if a quotient over half or a quarter of the step agrees; it is
                         // skipped as a kink if the quotients disagree among themselves, and fails otherwise.
-                        double half = finiteDifference(backend, logits, loss, ws, p, off + i, EPS / 2);
-                        double quarter = finiteDifference(backend, logits, loss, ws, p, off + i, EPS / 4);
+                        double half = TestModels.lossDifference(backend, logits, loss, ws, p, off + i, EPS / 2);
+                        double quarter = TestModels.lossDifference(backend, logits, loss, ws, p, off + i, EPS / 4);
                         if (close(g, half) || close(g, quarter)) {
                             checked++;
                             continue;
@@ -137,19 +126,5 @@ class GradientCheckTest {
 
     private static boolean close(double a, double b) {
         return Math.abs(a - b) <= REL_TOL * Math.max(Math.abs(a), Math.abs(b)) + ABS_TOL;
-    }
-
-    /** (L(p+e) − L(p−e)) / (actual step), with p restored afterwards. */
-    private static double finiteDifference(Backend backend, Backend.CompiledGraph logits, Backend.CompiledGraph loss, Workspace ws,
-                                           float[] p, int at, float eps) {
-        float orig = p[at];
-        float up = orig + eps;
-        float down = orig - eps;
-        p[at] = up;
-        float lp = TestModels.loss(backend, logits, loss, ws);
-        p[at] = down;
-        float lm = TestModels.loss(backend, logits, loss, ws);
-        p[at] = orig;
-        return ((double) lp - lm) / ((double) up - down);
     }
 }

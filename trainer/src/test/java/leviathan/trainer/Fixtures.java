@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import leviathan.graph.Backend;
@@ -47,18 +48,7 @@ final class Fixtures {
 
     /** The mixer training tests' settings: batch 4, no evaluation or samples, lr 1e-2 → 1e-3, the given seed. */
     static TrainConfig mixerTrain(int steps, long seed) {
-        TrainConfig c = new TrainConfig();
-        c.batchSize = 4;
-        c.steps = steps;
-        c.learningRate = 1e-2f;
-        c.minLearningRate = 1e-3f;
-        c.warmupSteps = 5;
-        c.evalInterval = 0;
-        c.evalIters = 2;
-        c.logInterval = 1000;
-        c.sampleChars = 0;
-        c.seed = seed;
-        return c;
+        return train("batch=4", "steps=" + steps, "warmup=5", "eval_interval=0", "log_interval=1000", "sample_chars=0", "seed=" + seed);
     }
 
     /** 2 layers, 2 heads, width 16, context 8. */
@@ -66,20 +56,33 @@ final class Fixtures {
         return new ModelConfig(vocab, 8, 2, 2, 16, "attention", Map.of());
     }
 
+    /** The mixer training tests' model: 2 layers, 2 heads, width 32, context 16 (the vocabulary is the text's). */
+    static ModelConfig mixerModel(String mixer, Map<String, String> options) {
+        return new ModelConfig(0, 16, 2, 2, 32, mixer, options);
+    }
+
     /** Batch 2, the given steps, quick evaluation, a short warm-up and a learning rate that moves a tiny model. */
     static TrainConfig tinyTrain(int steps) {
-        TrainConfig c = new TrainConfig();
-        c.batchSize = 2;
-        c.steps = steps;
-        c.learningRate = 1e-2f;
-        c.minLearningRate = 1e-3f;
-        c.warmupSteps = 10;
-        c.evalInterval = 30;
-        c.evalIters = 2;
-        c.logInterval = 10;
-        c.sampleChars = 10;
-        c.seed = 1337;
+        return train("batch=2", "steps=" + steps, "warmup=10", "eval_interval=30", "log_interval=10", "sample_chars=10", "seed=1337");
+    }
+
+    /** Settings as the CLI takes them ("key=value"), over what every test run shares: lr 1e-2 → 1e-3, 2 batches per evaluation. */
+    private static TrainConfig train(String... settings) {
+        TrainConfig c = new TrainConfig().set("lr", "1e-2").set("min_lr", "1e-3").set("eval_iters", "2");
+        for (String setting : settings) {
+            String[] kv = setting.split("=", 2);
+            c.set(kv[0], kv[1]);
+        }
         return c;
+    }
+
+    /** The mean of losses[from … to−1]. */
+    static double meanLoss(List<Float> losses, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) {
+            s += losses.get(i);
+        }
+        return s / (to - from);
     }
 
     /** A console stream that keeps what was printed. */
@@ -97,7 +100,7 @@ final class Fixtures {
         Tokenizer tok = Tokenizer.fromText(text);
         Gpt model = new Gpt(shape.withVocabSize(tok.size()));
         model.initialise(cfg.seed);
-        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, out, new Rng(cfg.seed), checkpointing(outDir, null));
+        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, out, new Rng(cfg.seed), checkpointing(outDir, null, model));
     }
 
     /** Resumes a run directory the way the CLI does: model, optimiser moments, step and generator state. */
@@ -105,13 +108,17 @@ final class Fixtures {
         Checkpoints.Resumed r = Checkpoints.resume(new RunDirectory(dir));
         Tokenizer tok = new Tokenizer(r.vocab());
         Rng rng = new Rng(0);
-        rng.setState(r.state().rngState());
-        return new Trainer(r.model(), tok, new Dataset(tok.encode(text)), cfg, backend, out, rng, checkpointing(dir, r.state()));
+        rng.setState(r.state().rngState);
+        return new Trainer(r.model(), tok, new Dataset(tok.encode(text)), cfg, backend, out, rng, checkpointing(dir, r.state(), r.model()));
     }
 
-    /** Saving into {@code dir} (nothing when null), continuing {@code resumed} (null for a new run). */
-    static Trainer.Checkpointing checkpointing(Path dir, RunState resumed) {
-        return dir == null ? Trainer.Checkpointing.none() : new Trainer.Checkpointing(new RunDirectory(dir), resumed, Map.of(), "{}");
+    /**
+     * Saving into {@code dir} (nothing when null), continuing {@code resumed} (null for a new run),
+     * recording whether the model is causal as {@code train} does.
+     */
+    static Trainer.Checkpointing checkpointing(Path dir, RunState resumed, Gpt model) {
+        return dir == null ? Trainer.Checkpointing.none()
+                : new Trainer.Checkpointing(new RunDirectory(dir), resumed, Map.of("causal", Boolean.toString(model.mixer.causal())), "{}");
     }
 
     /** The model a trainer trains (via reflection-free access: the workspace knows it). */

@@ -16,9 +16,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 import leviathan.graph.Backend;
 import leviathan.graph.Profiler;
 import leviathan.jvm.JvmBackend;
-import leviathan.model.Gpt;
-import leviathan.model.ModelConfig;
-import leviathan.model.Rng;
 
 /**
  * {@code leviathan} and {@code leviathan-same} in the real training loop ({@link Trainer}): the
@@ -39,12 +36,7 @@ class LeviathanTrainingTest {
     }
 
     static Trainer newRun(String text, String mixer, int lags, TrainConfig cfg, Backend backend, Path outDir) throws IOException {
-        Tokenizer tok = Tokenizer.fromText(text);
-        Gpt model = new Gpt(new ModelConfig(tok.size(), 16, 2, 2, 32, mixer, options(lags)));
-        model.initialise(cfg.seed);
-        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, Fixtures.QUIET, new Rng(cfg.seed),
-                new Trainer.Checkpointing(outDir == null ? null : new RunDirectory(outDir), null,
-                        Map.of("causal", Boolean.toString(model.mixer.causal())), "{}"));
+        return Fixtures.newTrainer(text, Fixtures.mixerModel(mixer, options(lags)), cfg, backend, outDir, Fixtures.QUIET);
     }
 
     /** The mean loss of the last 10 of 80 steps is below 60% of the first 10's. */
@@ -55,7 +47,7 @@ class LeviathanTrainingTest {
             Trainer trainer = newRun(Fixtures.threeLineText(3000), mixer, lags, train(80), backend, null);
             Trainer.Result r = trainer.run(0);
             assertEquals(Trainer.Outcome.COMPLETED, r.outcome);
-            double first = mean(r.losses.subList(0, 10)), last = mean(r.losses.subList(70, 80));
+            double first = Fixtures.meanLoss(r.losses, 0, 10), last = Fixtures.meanLoss(r.losses, 70, 80);
             assertTrue(last < 0.6 * first, mixer + ": loss did not fall: first 10 steps " + first + ", last 10 " + last);
             if (lags > 0) {
                 float[] g = trainer.workspace().model.param("h.0.attn.lag_weight").toArray();
@@ -63,14 +55,6 @@ class LeviathanTrainingTest {
                 assertTrue(moved > 1e-3, "lag weights are trained: g = " + java.util.Arrays.toString(g));
             }
         }
-    }
-
-    private static double mean(List<Float> xs) {
-        double s = 0;
-        for (float x : xs) {
-            s += x;
-        }
-        return s / xs.size();
     }
 
     /**
@@ -93,7 +77,7 @@ class LeviathanTrainingTest {
             Trainer.Result head = first.run(stopAt);
             assertEquals(Trainer.Outcome.STOPPED, head.outcome);
 
-            Trainer resumed = resume(text, dir, cfg, backend);
+            Trainer resumed = Fixtures.resume(text, dir, cfg, backend, Fixtures.QUIET);
             assertEquals(stopAt, resumed.step());
             List<Float> tail = resumed.run(0).losses;
             assertEquals(expected.subList(0, stopAt), head.losses);
@@ -102,15 +86,4 @@ class LeviathanTrainingTest {
                     "final parameters differ from the straight run");
         }
     }
-
-    /** What {@code train --resume} does: model and optimiser state from the run directory, the data generator's state. */
-    private static Trainer resume(String text, Path dir, TrainConfig cfg, Backend backend) throws IOException {
-        Checkpoints.Resumed r = Checkpoints.resume(new RunDirectory(dir));
-        Rng rng = new Rng(0);
-        rng.setState(r.state().rngState());
-        Tokenizer tok = new Tokenizer(r.vocab());
-        return new Trainer(r.model(), tok, new Dataset(tok.encode(text)), cfg, backend, Fixtures.QUIET, rng,
-                new Trainer.Checkpointing(new RunDirectory(dir), r.state(), Map.of("causal", Boolean.toString(r.model().mixer.causal())), "{}"));
-    }
-
 }

@@ -61,7 +61,7 @@ class LongformerSynthesizerTrainingTest {
             Trainer trainer = Fixtures.newTrainer(Fixtures.text(4000), shape(variant), cfg, backend, null, new Fixtures.Console().out);
             Trainer.Result r = trainer.run(0);
             assertEquals(Trainer.Outcome.COMPLETED, r.outcome);
-            double first = mean(r.losses, 0, 5), last = mean(r.losses, 75, 80);
+            double first = Fixtures.meanLoss(r.losses, 0, 5), last = Fixtures.meanLoss(r.losses, 75, 80);
             assertTrue(last < 0.8 * first, variant + ": loss did not fall enough: first 5 steps " + first + ", last 5 " + last);
         }
     }
@@ -121,13 +121,5 @@ class LongformerSynthesizerTrainingTest {
                 }
             }
         }
-    }
-
-    private static double mean(List<Float> xs, int from, int to) {
-        double s = 0;
-        for (int i = from; i < to; i++) {
-            s += xs.get(i);
-        }
-        return s / (to - from);
     }
 }

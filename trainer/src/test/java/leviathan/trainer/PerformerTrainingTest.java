@@ -19,8 +19,6 @@ import leviathan.graph.Backend;
 import leviathan.graph.Profiler;
 import leviathan.jvm.JvmBackend;
 import leviathan.model.Gpt;
-import leviathan.model.ModelConfig;
-import leviathan.model.Rng;
 import leviathan.model.mixers.PerformerMixer;
 
 /**
@@ -36,10 +34,7 @@ class PerformerTrainingTest {
     }
 
     static Trainer newRun(String text, Map<String, String> mixerOptions, TrainConfig cfg, Backend backend, Path outDir) throws IOException {
-        Tokenizer tok = Tokenizer.fromText(text);
-        Gpt model = new Gpt(new ModelConfig(tok.size(), 16, 2, 2, 32, "performer", mixerOptions));
-        model.initialise(cfg.seed);
-        return new Trainer(model, tok, new Dataset(tok.encode(text)), cfg, backend, Fixtures.QUIET, new Rng(cfg.seed), Fixtures.checkpointing(outDir, null));
+        return Fixtures.newTrainer(text, Fixtures.mixerModel("performer", mixerOptions), cfg, backend, outDir, Fixtures.QUIET);
     }
 
     /** 80 steps, layers 2, width 32, context 16, batch 4: the mean loss of the last 10 steps is below 60% of the first 10's. */
@@ -48,17 +43,9 @@ class PerformerTrainingTest {
         try (Backend backend = new JvmBackend(1, true, new Profiler())) {
             Trainer.Result r = newRun(Fixtures.threeLineText(3000), Map.of("redraw", "25"), train(80), backend, null).run(0);
             assertEquals(Trainer.Outcome.COMPLETED, r.outcome);
-            double first = mean(r.losses.subList(0, 10)), last = mean(r.losses.subList(70, 80));
+            double first = Fixtures.meanLoss(r.losses, 0, 10), last = Fixtures.meanLoss(r.losses, 70, 80);
             assertTrue(last < 0.6 * first, "loss did not fall: first 10 steps " + first + ", last 10 " + last);
         }
-    }
-
-    private static double mean(List<Float> xs) {
-        double s = 0;
-        for (float x : xs) {
-            s += x;
-        }
-        return s / xs.size();
     }
 
     /**
@@ -81,7 +68,7 @@ class PerformerTrainingTest {
             assertEquals(Trainer.Outcome.STOPPED, head.outcome);
             assertFalse(Arrays.equals(straightFeatures, features(first)), "the stopped run has not reached the last redraw yet");
 
-            Trainer resumed = resume(text, dir, cfg, backend);
+            Trainer resumed = Fixtures.resume(text, dir, cfg, backend, Fixtures.QUIET);
             assertEquals(stopAt, resumed.step());
             List<Float> tail = resumed.run(0).losses;
             assertEquals(expected.subList(0, stopAt), head.losses);
@@ -97,15 +84,4 @@ class PerformerTrainingTest {
         System.arraycopy(b, 0, both, a.length, b.length);
         return both;
     }
-
-    /** What {@code train --resume} does: model and optimiser state from the run directory, the data generator's state. */
-    private static Trainer resume(String text, Path dir, TrainConfig cfg, Backend backend) throws IOException {
-        Checkpoints.Resumed r = Checkpoints.resume(new RunDirectory(dir));
-        Rng rng = new Rng(0);
-        rng.setState(r.state().rngState());
-        Tokenizer tok = new Tokenizer(r.vocab());
-        return new Trainer(r.model(), tok, new Dataset(tok.encode(text)), cfg, backend, Fixtures.QUIET, rng,
-                new Trainer.Checkpointing(new RunDirectory(dir), r.state(), Map.of(), "{}"));
-    }
-
 }

@@ -28,7 +28,7 @@ class TrainingSmokeTest {
             List<Float> losses = r.losses;
             assertEquals(80, losses.size());
             int V = Fixtures.model(trainer).config.vocabSize;
-            double first = mean(losses, 0, 5), last = mean(losses, 75, 80);
+            double first = Fixtures.meanLoss(losses, 0, 5), last = Fixtures.meanLoss(losses, 75, 80);
             // An untrained GPT-2-initialised model predicts nearly uniformly: loss ≈ ln V.
             assertEquals(Math.log(V), first, 0.3, "initial loss should be near ln V = " + Math.log(V));
             assertTrue(last < 0.8 * first, "loss did not fall enough: first 5 steps " + first + ", last 5 " + last);
@@ -61,13 +61,5 @@ class TrainingSmokeTest {
             assertTrue(console.text().contains("step " + r.step), console.text());
         }
         assertTrue(!java.nio.file.Files.exists(dir.resolve(CheckpointSet.MODEL_FILE)), "a diverged run must not save");
-    }
-
-    private static double mean(List<Float> xs, int from, int to) {
-        double s = 0;
-        for (int i = from; i < to; i++) {
-            s += xs.get(i);
-        }
-        return s / (to - from);
     }
 }

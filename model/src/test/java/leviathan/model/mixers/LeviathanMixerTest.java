@@ -1,5 +1,11 @@
 package leviathan.model.mixers;
 
+import static leviathan.model.CausalityCheck.logits;
+import static leviathan.model.TestModels.loss;
+import static leviathan.model.TestModels.lossDifference;
+import static leviathan.model.TestModels.randomBatch;
+import static leviathan.model.TestModels.randomised;
+import static leviathan.model.TestModels.sampledCoordinates;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,6 +39,7 @@ import leviathan.model.ModelConfig;
 import leviathan.model.ParamSpec;
 import leviathan.model.Rng;
 import leviathan.model.Safetensors;
+import leviathan.model.TestModels;
 import leviathan.model.Workspace;
 
 /**
@@ -57,52 +64,6 @@ class LeviathanMixerTest {
 
     static ModelConfig config(String mixer, int context, int layers, int heads, int width, Map<String, String> options) {
         return new ModelConfig(VOCAB, context, layers, heads, width, mixer, options);
-    }
-
-    /** GPT-2 init, then every trainable tensor moved by N(0, std): non-trivial mixing, non-trivial g. */
-    static Gpt randomised(ModelConfig config, long seed, float std) {
-        Gpt model = new Gpt(config);
-        model.initialise(seed);
-        addNoise(model, seed * 7919 + 17, std, s -> true);
-        return model;
-    }
-
-    static void addNoise(Gpt model, long seed, float std, Predicate<String> which) {
-        Rng rng = new Rng(seed);
-        float[] p = model.params.array();
-        for (ParamSpec s : model.specs()) {
-            if (!s.trainable || !which.test(s.name)) {
-                continue;
-            }
-            int off = model.layout.offsetOf(s.name);
-            for (int i = 0; i < s.size(); i++) {
-                p[off + i] += (float) (rng.nextGaussian() * std);
-            }
-        }
-    }
-
-    static void randomBatch(Workspace ws, long seed) {
-        Rng rng = new Rng(seed);
-        for (int i = 0; i < ws.tokens.length; i++) {
-            ws.tokens.set(i, rng.nextInt(VOCAB));
-            ws.targets.set(i, rng.nextInt(VOCAB));
-        }
-    }
-
-    static float loss(Backend backend, Backend.CompiledGraph logits, Backend.CompiledGraph loss, Workspace ws) {
-        backend.syncToDevice(ws.model.params.array(), ws.tokens.array, ws.targets.array);
-        logits.run();
-        loss.run();
-        backend.syncToHost(ws.loss.array);
-        return ws.loss.get(0);
-    }
-
-    /** The logits (B, T, V) of the workspace's current tokens. */
-    static float[] logits(Backend backend, Backend.CompiledGraph logits, Workspace ws) {
-        backend.syncToDevice(ws.model.params.array(), ws.tokens.array);
-        logits.run();
-        backend.syncToHost(ws.acts.array());
-        return ws.acts.slice("logits").toArray();
     }
 
     /**
@@ -134,26 +95,11 @@ class LeviathanMixerTest {
                         coords.add(i);
                     }
                 } else {
-                    int argmax = 0;
-                    for (int i = 1; i < n; i++) {
-                        if (Math.abs(grads[off + i]) > Math.abs(grads[off + argmax])) {
-                            argmax = i;
-                        }
-                    }
-                    coords.add(argmax);
-                    for (int k = 0; k < randomCoords; k++) {
-                        coords.add(pick.nextInt(n));
-                    }
+                    coords = sampledCoordinates(grads, off, n, randomCoords, pick);
                 }
                 double maxFd = 0;
                 for (int i : coords) {
-                    float orig = p[off + i], up = orig + FD_EPS, down = orig - FD_EPS;
-                    p[off + i] = up;
-                    float lp = loss(backend, logits, lossGraph, ws);
-                    p[off + i] = down;
-                    float lm = loss(backend, logits, lossGraph, ws);
-                    p[off + i] = orig;
-                    double fd = ((double) lp - lm) / ((double) up - down);
+                    double fd = lossDifference(backend, logits, lossGraph, ws, p, off + i, FD_EPS);
                     double g = grads[off + i];
                     maxFd = Math.max(maxFd, Math.abs(fd));
                     double tol = FD_REL * Math.max(Math.abs(g), Math.abs(fd)) + FD_ABS;
@@ -354,20 +300,13 @@ class LeviathanMixerTest {
     void checkpointRoundTripKeepsEveryTensor(@TempDir Path dir) throws IOException {
         ModelConfig cfg = config(LeviathanMixer.NAME, 8, 2, 2, 16, Map.of("lags", "3"));
         Gpt model = randomised(cfg, 21, 0.25f);
-        List<String> vocab = new ArrayList<>();
-        for (int i = 0; i < VOCAB; i++) {
-            vocab.add(Character.toString('a' + i));
-        }
-        Path file = dir.resolve("model.safetensors");
-        ModelCheckpoint.save(file, model, vocab, Map.of());
+        Path file = TestModels.save(dir, model, Map.of());
         Safetensors.Contents raw = Safetensors.read(file);
         assertArrayEquals(new int[] {2, 3}, raw.tensors.get("h.0.attn.lag_weight").shape, "lag_weight is stored [H, L]");
         ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(file);
         assertEquals(cfg, loaded.config);
         Gpt back = ModelCheckpoint.loadModel(loaded, file);
-        for (ParamSpec s : model.specs()) {
-            assertArrayEquals(model.param(s.name).toArray(), back.param(s.name).toArray(), s.name);
-        }
+        TestModels.assertSameParameters(model, back);
         assertTrue(Files.size(file) > 0);
     }
 }

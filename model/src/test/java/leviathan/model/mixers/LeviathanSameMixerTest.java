@@ -1,11 +1,10 @@
 package leviathan.model.mixers;
 
+import static leviathan.model.TestModels.randomBatch;
+import static leviathan.model.TestModels.randomised;
 import static leviathan.model.mixers.LeviathanMixerTest.checkGradients;
 import static leviathan.model.mixers.LeviathanMixerTest.config;
 import static leviathan.model.mixers.LeviathanMixerTest.logitChanges;
-import static leviathan.model.mixers.LeviathanMixerTest.randomBatch;
-import static leviathan.model.mixers.LeviathanMixerTest.randomised;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -28,6 +27,7 @@ import leviathan.model.ModelCheckpoint;
 import leviathan.model.Mixers;
 import leviathan.model.ModelConfig;
 import leviathan.model.ParamSpec;
+import leviathan.model.TestModels;
 import leviathan.model.Workspace;
 
 /**
@@ -89,17 +89,10 @@ class LeviathanSameMixerTest {
             }
         }
         assertEquals(List.of("h.0.attn.c_attn.weight", "h.0.attn.c_attn.bias", "h.0.attn.c_proj.weight", "h.0.attn.c_proj.bias"), names);
-        List<String> vocab = new ArrayList<>();
-        for (int i = 0; i < LeviathanMixerTest.VOCAB; i++) {
-            vocab.add(Character.toString('a' + i));
-        }
-        Path file = dir.resolve("model.safetensors");
-        ModelCheckpoint.save(file, model, vocab, Map.of("causal", "false"));
+        Path file = TestModels.save(dir, model, Map.of("causal", "false"));
         ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(file);
         assertEquals(cfg().withMixerOption("notebook", "false"), loaded.config); // every option recorded, defaults resolved
         Gpt back = ModelCheckpoint.loadModel(loaded, file);
-        for (ParamSpec s : model.specs()) {
-            assertArrayEquals(model.param(s.name).toArray(), back.param(s.name).toArray(), s.name);
-        }
+        TestModels.assertSameParameters(model, back);
     }
 }

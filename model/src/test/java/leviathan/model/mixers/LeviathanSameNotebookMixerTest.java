@@ -1,14 +1,15 @@
 package leviathan.model.mixers;
 
+import static leviathan.model.CausalityCheck.logits;
+import static leviathan.model.TestModels.loss;
+import static leviathan.model.TestModels.lossDifference;
+import static leviathan.model.TestModels.randomBatch;
+import static leviathan.model.TestModels.randomised;
 import static leviathan.model.mixers.LeviathanMixerTest.FD_ABS;
 import static leviathan.model.mixers.LeviathanMixerTest.FD_EPS;
 import static leviathan.model.mixers.LeviathanMixerTest.FD_REL;
 import static leviathan.model.mixers.LeviathanMixerTest.config;
 import static leviathan.model.mixers.LeviathanMixerTest.logitChanges;
-import static leviathan.model.mixers.LeviathanMixerTest.logits;
-import static leviathan.model.mixers.LeviathanMixerTest.loss;
-import static leviathan.model.mixers.LeviathanMixerTest.randomBatch;
-import static leviathan.model.mixers.LeviathanMixerTest.randomised;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -38,6 +39,7 @@ import leviathan.model.Gpt;
 import leviathan.model.ModelCheckpoint;
 import leviathan.model.Mixers;
 import leviathan.model.ModelConfig;
+import leviathan.model.TestModels;
 import leviathan.model.Workspace;
 
 /**
@@ -192,15 +194,8 @@ class LeviathanSameNotebookMixerTest {
     /** {backward gradient, central finite difference of the float32 loss} at one coordinate of a tensor. */
     private static double[] compare(Gpt model, Backend backend, Backend.CompiledGraph lg, Backend.CompiledGraph ls, Workspace ws,
                                     String name, int i) {
-        float[] p = model.params.array();
         int at = model.layout.offsetOf(name) + i;
-        float orig = p[at], up = orig + FD_EPS, down = orig - FD_EPS;
-        p[at] = up;
-        float lp = loss(backend, lg, ls, ws);
-        p[at] = down;
-        float lm = loss(backend, lg, ls, ws);
-        p[at] = orig;
-        return new double[] {model.grads.array()[at], ((double) lp - lm) / ((double) up - down)};
+        return new double[] {model.grads.array()[at], lossDifference(backend, lg, ls, ws, model.params.array(), at, FD_EPS)};
     }
 
     private static boolean agrees(double[] gf) {
@@ -210,12 +205,7 @@ class LeviathanSameNotebookMixerTest {
     @Test
     void checkpointKeepsTheOption(@TempDir Path dir) throws IOException {
         Gpt model = randomised(cfg(2), 21, 0.25f);
-        List<String> vocab = new ArrayList<>();
-        for (int i = 0; i < LeviathanMixerTest.VOCAB; i++) {
-            vocab.add(Character.toString('a' + i));
-        }
-        Path file = dir.resolve("model.safetensors");
-        ModelCheckpoint.save(file, model, vocab, Map.of("causal", "false"));
+        Path file = TestModels.save(dir, model, Map.of("causal", "false"));
         ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(file);
         assertEquals(cfg(2), loaded.config);
         Gpt back = ModelCheckpoint.loadModel(loaded, file);

@@ -1,11 +1,11 @@
 package leviathan.model.mixers;
 
-import static leviathan.model.mixers.StandaloneMixer.assertClose;
-import static leviathan.model.mixers.StandaloneMixer.centralDifferences;
-import static leviathan.model.mixers.StandaloneMixer.dot;
-import static leviathan.model.mixers.StandaloneMixer.gaussian;
 import static leviathan.model.mixers.StandaloneMixer.linear;
-import static leviathan.model.mixers.StandaloneMixer.toDouble;
+import static leviathan.testing.Check.assertClose;
+import static leviathan.testing.FiniteDifference.gradientInPlace;
+import static leviathan.testing.TestData.dot;
+import static leviathan.testing.TestData.gaussian;
+import static leviathan.testing.TestData.toDouble;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -33,6 +33,7 @@ import leviathan.model.ModelCheckpoint;
 import leviathan.model.ModelConfig;
 import leviathan.model.ParamSpec;
 import leviathan.model.Rng;
+import leviathan.model.TestModels;
 import leviathan.model.Workspace;
 
 /**
@@ -104,15 +105,15 @@ class LongformerMixerTest {
         int[] dil = dilations(f[1]);
         Random r = new Random(7);
         try (StandaloneMixer m = new StandaloneMixer(config(f[0], f[1], f[2]), B, T, 11, 0.3f)) {
-            float[] u = gaussian(r, m.inputSize()), dy = gaussian(r, m.inputSize());
+            float[] u = gaussian(r, m.inputSize(), 1), dy = gaussian(r, m.inputSize(), 1);
             Map<String, double[]> p = m.parameterValues();
             double[] u0 = toDouble(u);
             assertClose(reference(p, u0, W, dil, G), m.forward(u), 1e-5, "y");
 
             float[] du = m.gradients(u, dy);
-            assertClose(centralDifferences(x -> dot(dy, reference(p, x, W, dil, G)), u0), du, 1e-3, "du");
+            assertClose(gradientInPlace(x -> dot(dy, reference(p, x, W, dil, G)), u0), du, 1e-3, "du");
             for (Map.Entry<String, double[]> e : p.entrySet()) {
-                double[] fd = centralDifferences(x -> dot(dy, reference(p, u0, W, dil, G)), e.getValue());
+                double[] fd = gradientInPlace(x -> dot(dy, reference(p, u0, W, dil, G)), e.getValue());
                 assertClose(fd, m.gradient(e.getKey()), 1e-3, "d " + e.getKey());
             }
         }
@@ -208,12 +209,7 @@ class LongformerMixerTest {
     @Test
     void checkpointRoundTripKeepsEveryTensor(@TempDir Path dir) throws IOException {
         Gpt model = StandaloneMixer.randomisedModel(config("3", "1,2,3", "2"), 9, 0.1f);
-        List<String> vocab = new ArrayList<>();
-        for (int i = 0; i < V; i++) {
-            vocab.add(Character.toString((char) ('a' + i)));
-        }
-        Path file = dir.resolve("model.safetensors");
-        ModelCheckpoint.save(file, model, vocab, Map.of());
+        Path file = TestModels.save(dir, model, Map.of());
         ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(file);
         assertEquals(model.config, loaded.config, "config with the mixer options");
         Gpt back = ModelCheckpoint.loadModel(loaded, file);

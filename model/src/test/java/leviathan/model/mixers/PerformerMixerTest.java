@@ -1,5 +1,8 @@
 package leviathan.model.mixers;
 
+import static leviathan.model.CausalityCheck.logits;
+import static leviathan.model.CausalityCheck.relativeChange;
+import static leviathan.testing.TestData.toDouble;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,7 +13,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -31,7 +33,9 @@ import leviathan.model.ModelCheckpoint;
 import leviathan.model.ModelConfig;
 import leviathan.model.ParamSpec;
 import leviathan.model.Rng;
+import leviathan.model.TestModels;
 import leviathan.model.Workspace;
+import leviathan.testing.Reference;
 
 /**
  * {@link PerformerMixer} (SPEC 2.3) as the model uses it: options; tensors (the features buffer is
@@ -442,23 +446,6 @@ class PerformerMixerTest {
         }
     }
 
-    private static float[] logits(Backend backend, Backend.CompiledGraph logits, Workspace ws) {
-        backend.syncToDevice(ws.model.params.array(), ws.tokens.array);
-        logits.run();
-        backend.syncToHost(ws.acts.array());
-        int from = ws.logitsOffset(0, 0);
-        return java.util.Arrays.copyOfRange(ws.acts.array(), from, from + ws.B * ws.T * ws.model.config.vocabSize);
-    }
-
-    private static double relativeChange(float[] a, float[] b, int off, int n) {
-        double scale = 1e-30, diff = 0;
-        for (int v = 0; v < n; v++) {
-            scale = Math.max(scale, Math.abs(a[off + v]));
-            diff = Math.max(diff, Math.abs(a[off + v] - b[off + v]));
-        }
-        return diff / scale;
-    }
-
     // ------------------------------------------------------------------ convergence to softmax attention
 
     /**
@@ -476,7 +463,7 @@ class PerformerMixerTest {
         for (int i = 0; i < qkv.length; i++) {
             qkv[i] = (float) (rng.nextGaussian() * 0.4);
         }
-        double[] exact = softmaxAttention(qkv, T, C, H);
+        double[] exact = Reference.attention(toDouble(qkv), 1, T, C, H)[0];
         int[] ms = {16, 64, 256};
         double[] err = new double[ms.length];
         int draws = 6;
@@ -510,35 +497,6 @@ class PerformerMixerTest {
         return out.toArray();
     }
 
-    /** Causal softmax attention in double, SPEC 2.1, one batch row. */
-    private static double[] softmaxAttention(float[] qkv, int T, int C, int H) {
-        int D = C / H;
-        double[] out = new double[T * C];
-        for (int h = 0; h < H; h++) {
-            for (int i = 0; i < T; i++) {
-                double[] s = new double[i + 1];
-                double max = Double.NEGATIVE_INFINITY, sum = 0;
-                for (int j = 0; j <= i; j++) {
-                    for (int d = 0; d < D; d++) {
-                        s[j] += (double) qkv[i * 3 * C + h * D + d] * qkv[j * 3 * C + C + h * D + d];
-                    }
-                    s[j] /= Math.sqrt(D);
-                    max = Math.max(max, s[j]);
-                }
-                for (int j = 0; j <= i; j++) {
-                    s[j] = Math.exp(s[j] - max);
-                    sum += s[j];
-                }
-                for (int j = 0; j <= i; j++) {
-                    for (int d = 0; d < D; d++) {
-                        out[i * C + h * D + d] += s[j] / sum * qkv[j * 3 * C + 2 * C + h * D + d];
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
     private static double relativeFrobenius(double[] ref, float[] got) {
         double diff = 0, norm = 0;
         for (int i = 0; i < ref.length; i++) {
@@ -556,18 +514,11 @@ class PerformerMixerTest {
         Gpt model = new Gpt(cfg);
         model.initialise(31);
         model.mixer.beforeStep(7, new State(model, 5));   // features now differ from a fresh initialisation
-        List<String> vocab = new ArrayList<>();
-        for (int i = 0; i < cfg.vocabSize; i++) {
-            vocab.add(String.valueOf((char) ('a' + i)));
-        }
-        Path file = dir.resolve("model.safetensors");
-        ModelCheckpoint.save(file, model, vocab, new HashMap<>());
+        Path file = TestModels.save(dir, model, Map.of());
         ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(file);
         assertEquals(cfg, loaded.config, "mixer options survive in the metadata");
         Gpt back = ModelCheckpoint.loadModel(loaded, file);
-        for (ParamSpec s : model.specs()) {
-            assertArrayEquals(model.param(s.name).toArray(), back.param(s.name).toArray(), s.name);
-        }
+        TestModels.assertSameParameters(model, back);
         assertArrayEquals(new int[] {2, 20, 8}, loaded.contents.tensors.get(PerformerMixer.featuresTensor(1)).shape);
         assertEquals(20, ((PerformerMixer) back.mixer).features());
         assertEquals(7, ((PerformerMixer) back.mixer).redraw());

@@ -1,13 +1,10 @@
 package leviathan.model.mixers;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
+import static leviathan.testing.TestData.toDouble;
 
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.function.ToDoubleFunction;
 
 import leviathan.graph.Backend;
 import leviathan.graph.BlockLayout;
@@ -23,13 +20,14 @@ import leviathan.model.Mixers;
 import leviathan.model.ModelConfig;
 import leviathan.model.ParamSpec;
 import leviathan.model.Rng;
+import leviathan.model.TestModels;
 
 /**
  * One mixer run on its own small buffers through real graphs (its forward and backward stages as
  * the model declares them, compiled by the JVM backend with plain kernels, 2 threads): input u and
  * output y (B, T, C), the mixer's parameters under "h.0.attn." filled with N(0, std) noise, and
  * the gradients of {@code L = Σ dy·y}. Plus the double-precision helpers the mixer tests share:
- * central finite differences and a normwise relative comparison.
+ * a linear layer and a randomised model.
  */
 final class StandaloneMixer implements AutoCloseable {
     static final String PREFIX = "h.0.attn.";
@@ -140,78 +138,7 @@ final class StandaloneMixer implements AutoCloseable {
     static Gpt randomisedModel(ModelConfig config, long seed, float std) {
         Gpt model = new Gpt(config);
         model.initialise(seed);
-        Rng rng = new Rng(seed + 1);
-        for (ParamSpec s : model.specs()) {
-            if (s.trainable) {
-                FloatSlice p = model.param(s.name);
-                for (int i = 0; i < p.length; i++) {
-                    p.set(i, p.get(i) + (float) (rng.nextGaussian() * std));
-                }
-            }
-        }
+        TestModels.addNoise(model, seed + 1, std);
         return model;
-    }
-
-    static float[] gaussian(Random r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) r.nextGaussian();
-        }
-        return a;
-    }
-
-    static double[] toDouble(float[] a) {
-        double[] d = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            d[i] = a[i];
-        }
-        return d;
-    }
-
-    static double dot(float[] w, double[] x) {
-        double s = 0;
-        for (int i = 0; i < w.length; i++) {
-            s += w[i] * x[i];
-        }
-        return s;
-    }
-
-    /** Central differences (f(x + h·e_i) − f(x − h·e_i)) / 2h in double, h = 1e-5. */
-    static double[] centralDifferences(ToDoubleFunction<double[]> f, double[] x) {
-        double h = 1e-5;
-        double[] g = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            double xi = x[i];
-            x[i] = xi + h;
-            double up = f.applyAsDouble(x);
-            x[i] = xi - h;
-            double down = f.applyAsDouble(x);
-            x[i] = xi;
-            g[i] = (up - down) / (2 * h);
-        }
-        return g;
-    }
-
-    /** max|a − ref| / max|ref| ≤ rtol (normwise relative error, as the kernel tests measure it). */
-    static void assertClose(double[] ref, float[] actual, double rtol, String what) {
-        assertEquals(ref.length, actual.length, what + ": length");
-        double maxRef = 0, maxDiff = 0;
-        int worst = 0;
-        for (int i = 0; i < ref.length; i++) {
-            if (!Float.isFinite(actual[i])) {
-                fail(what + ": element " + i + " is " + actual[i]);
-            }
-            maxRef = Math.max(maxRef, Math.abs(ref[i]));
-            double d = Math.abs(actual[i] - ref[i]);
-            if (d > maxDiff) {
-                maxDiff = d;
-                worst = i;
-            }
-        }
-        double err = maxDiff / Math.max(1e-6, maxRef);
-        if (!(err <= rtol)) {
-            fail(String.format("%s: relative error %.3e > %.1e (worst element %d: expected %.9g, got %.9g)",
-                    what, err, rtol, worst, ref[worst], actual[worst]));
-        }
     }
 }

@@ -1,11 +1,11 @@
 package leviathan.model.mixers;
 
-import static leviathan.model.mixers.StandaloneMixer.assertClose;
-import static leviathan.model.mixers.StandaloneMixer.centralDifferences;
-import static leviathan.model.mixers.StandaloneMixer.dot;
-import static leviathan.model.mixers.StandaloneMixer.gaussian;
 import static leviathan.model.mixers.StandaloneMixer.linear;
-import static leviathan.model.mixers.StandaloneMixer.toDouble;
+import static leviathan.testing.Check.assertClose;
+import static leviathan.testing.FiniteDifference.gradientInPlace;
+import static leviathan.testing.TestData.dot;
+import static leviathan.testing.TestData.gaussian;
+import static leviathan.testing.TestData.toDouble;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,6 +30,7 @@ import leviathan.model.Gpt;
 import leviathan.model.ModelCheckpoint;
 import leviathan.model.ModelConfig;
 import leviathan.model.ParamSpec;
+import leviathan.model.TestModels;
 
 /**
  * The synthesizer mixer (SPEC 2.5), dense, random and fixed random, as the model runs it, on its
@@ -95,20 +96,20 @@ class SynthesizerMixerTest {
     void outputMatchesDoubleReferenceAndGradientsMatchFiniteDifferences(String variant) {
         Random r = new Random(17);
         try (StandaloneMixer m = new StandaloneMixer(config(variant), B, T, 23, 0.4f)) {
-            float[] u = gaussian(r, m.inputSize()), dy = gaussian(r, m.inputSize());
+            float[] u = gaussian(r, m.inputSize(), 1), dy = gaussian(r, m.inputSize(), 1);
             Map<String, double[]> p = m.parameterValues();
             double[] u0 = toDouble(u);
             assertClose(reference(p, u0), m.forward(u), 1e-5, variant + " y");
 
             float[] du = m.gradients(u, dy);
-            assertClose(centralDifferences(x -> dot(dy, reference(p, x)), u0), du, 1e-3, variant + " du");
+            assertClose(gradientInPlace(x -> dot(dy, reference(p, x)), u0), du, 1e-3, variant + " du");
             for (ParamSpec s : m.specs) {
                 String local = s.name.substring(StandaloneMixer.PREFIX.length());
                 if (!s.trainable) {
                     assertArrayEquals(new float[s.size()], m.gradient(local), "a fixed table gets no gradient");
                     continue;
                 }
-                double[] fd = centralDifferences(x -> dot(dy, reference(p, u0)), p.get(local));
+                double[] fd = gradientInPlace(x -> dot(dy, reference(p, u0)), p.get(local));
                 assertClose(fd, m.gradient(local), 1e-3, variant + " d " + local);
             }
         }
@@ -159,12 +160,7 @@ class SynthesizerMixerTest {
     @ValueSource(strings = {"dense", "random", "fixed"})
     void checkpointRoundTripKeepsEveryTensor(String variant, @TempDir Path dir) throws IOException {
         Gpt model = StandaloneMixer.randomisedModel(config(variant), 9, 0.1f);
-        List<String> vocab = new ArrayList<>();
-        for (int i = 0; i < V; i++) {
-            vocab.add(Character.toString((char) ('a' + i)));
-        }
-        Path file = dir.resolve("model.safetensors");
-        ModelCheckpoint.save(file, model, vocab, Map.of());
+        Path file = TestModels.save(dir, model, Map.of());
         ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(file);
         assertEquals(model.effectiveConfig(), loaded.config, "config with the mixer options, defaults resolved");
         assertTrue(loaded.contents.tensors.containsKey(variant.equals("dense") ? "h.1.attn.synth_out.weight" : "h.1.attn.synth_logits"));

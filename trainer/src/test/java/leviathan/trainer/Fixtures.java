@@ -108,7 +108,7 @@ final class Fixtures {
         Checkpoints.Resumed r = Checkpoints.resume(new RunDirectory(dir));
         Tokenizer tok = new Tokenizer(r.vocab());
         Rng rng = new Rng(0);
-        rng.setState(r.state().rngState);
+        rng.setState(r.state().rngState());
         return new Trainer(r.model(), tok, new Dataset(tok.encode(text)), cfg, backend, out, rng, checkpointing(dir, r.state(), r.model()));
     }
 

@@ -1,0 +1,273 @@
+package leviathan.jvm;
+
+import static leviathan.jvm.VectorRows.LANES;
+import static leviathan.jvm.VectorRows.S;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+import leviathan.graph.FloatSlice;
+import leviathan.graph.Kernel;
+import leviathan.graph.Stage;
+import leviathan.kernels.Performer;
+import leviathan.kernels.PerformerKernels;
+
+/**
+ * The JVM backend's fast variants of the Performer's feature-map kernels ({@link Performer#features},
+ * {@link Performer#backwardFeatures}; the scans are in {@link PerformerScanVector}). The plain bodies stay
+ * the oracle and the TornadoVM source.
+ *
+ * <p>The projections ω_r·x̃ run over a head's ω transposed once into per-thread scratch, a vector of
+ * features r at a time; every lane applies the plain body's multiplies and adds in its order (d
+ * ascending, no FMA), so the projections, the stabilisers and the key constants are bit-identical to
+ * the body's. Only the exponential differs: {@link VectorMath#exp} (a few ulp from {@code Math.exp}),
+ * except for arguments below its clamp, where the body's {@code Math.exp} runs so that features that
+ * underflow in the body underflow here too. The feature backward runs a vector of d at a time with the
+ * body's operations in its order: bit-identical.
+ *
+ * <p>Every output row is computed by one task on one thread, so nothing depends on the thread count.
+ */
+public final class PerformerVector {
+    private PerformerVector() {}
+
+    /** Below this, {@link VectorMath#exp} clamps; there the plain body's Math.exp is used. */
+    private static final float EXP_CLAMP = -87.3f;
+
+    /** Per-thread scratch, grown on first use of a shape and then reused. */
+    static final class Scratch {
+        float[] omegaT = new float[0];   // (D, mPad): one head's ω, transposed, zero past m
+        float[] row = new float[0];      // (mPad): one row of projections or features
+        float[] alongQ = new float[0];   // (m): scale·φ_r·dφ_r of the query row
+        float[] alongK = new float[0];   // (m): the same for the key row
+        float[] stateT = new float[0];   // (D+1, mPad): a running sum, transposed (PerformerScanVector)
+
+        void ensure(int m, int D) {
+            int mPad = pad(m);
+            if (omegaT.length < D * mPad) {
+                omegaT = new float[D * mPad];
+            }
+            if (row.length < mPad) {
+                row = new float[mPad];
+                alongQ = new float[mPad];
+                alongK = new float[mPad];
+            }
+            if (stateT.length < (D + 1) * mPad) {
+                stateT = new float[(D + 1) * mPad];
+            }
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** m rounded up to whole vectors. */
+    static int pad(int m) {
+        return (m + LANES - 1) / LANES * LANES;
+    }
+
+    /** One head index bh = b·H + h of a per-head stage, with the calling thread's scratch. */
+    @FunctionalInterface
+    interface HeadBody {
+        void run(int bh, Scratch sc);
+    }
+
+    /** Runs heads bh in [0, heads), split across the pool; each head on one thread. */
+    static JvmFastKernels.JvmStage perHead(int heads, int m, int D, HeadBody body) {
+        Kernel.RangeBody range = (from, to) -> {
+            Scratch sc = SCRATCH.get();
+            sc.ensure(m, D);
+            for (int bh = from; bh < to; bh++) {
+                body.run(bh, sc);
+            }
+        };
+        return pool -> pool.run(heads, range);
+    }
+
+    // ---- performer_features: one task per (b, h) --------------------------------------------
+
+    /** Args as {@code PerformerMixer.Stages.features} declares them: phiQ, phiK, keyMax, qkv, omega, T, C, H, m. */
+    public static JvmFastKernels.JvmStage features(Stage s) {
+        PerformerKernels.FeaturesArgs a = PerformerKernels.FeaturesArgs.of(s);
+        FloatSlice phiQ = a.phiQ(), phiK = a.phiK(), keyMax = a.keyMax(), qkv = a.qkv(), omega = a.omega();
+        int T = a.T(), C = a.C(), H = a.H(), m = a.m();
+        return perHead(s.extent[0], m, C / H, (bh, sc) -> featuresHead(phiQ, phiK, keyMax, qkv, omega, T, C, H, m, bh, sc));
+    }
+
+    /** The body of {@link Performer#features} for head index bh, a vector of features at a time. */
+    static void featuresHead(FloatSlice phiQS, FloatSlice phiKS, FloatSlice keyMaxS, FloatSlice qkvS, FloatSlice omegaS,
+                             int T, int C, int H, int m, int bh, Scratch sc) {
+        int b = bh / H, h = bh % H, D = C / H, mPad = pad(m), C3 = 3 * C;
+        float scale = Performer.inputScale(D);
+        float[] qkv = qkvS.array, phiQ = phiQS.array, phiK = phiKS.array, row = sc.row;
+        transposeOmega(sc.omegaT, omegaS.array, omegaS.offset + h * m * D, m, D, mPad);
+        int seq = qkvS.offset + b * T * C3 + h * D;
+        for (int t = 0; t < T; t++) {
+            int q = seq + t * C3;
+            project(row, qkv, q, sc.omegaT, D, mPad, scale);
+            float shift = Performer.halfSquaredNorm(qkv, q, D, scale) + max(row, m);
+            exponentiate(row, mPad, shift, m);
+            System.arraycopy(row, 0, phiQ, phiQS.offset + (bh * T + t) * m, m);
+        }
+        // Keys: the projections first (into phiK), then each row exponentiated with its own n_t and
+        // scaled by the exact power of two 2^(n_t − n), as the body does.
+        float n = -Float.MAX_VALUE;
+        for (int t = 0; t < T; t++) {
+            project(row, qkv, seq + t * C3 + C, sc.omegaT, D, mPad, scale);
+            n = Math.max(n, Performer.powerOfTwoExponent(max(row, m)));
+            System.arraycopy(row, 0, phiK, phiKS.offset + (bh * T + t) * m, m);
+        }
+        keyMaxS.array[keyMaxS.offset + bh] = n * Performer.LN2;
+        for (int t = 0; t < T; t++) {
+            int k = seq + t * C3 + C;
+            int out = phiKS.offset + (bh * T + t) * m;
+            System.arraycopy(phiK, out, row, 0, m);
+            float nt = Performer.powerOfTwoExponent(max(row, m));
+            exponentiate(row, mPad, Performer.halfSquaredNorm(qkv, k, D, scale) + nt * Performer.LN2, m);
+            float factor = (float) Math.pow(2.0, nt - n);
+            for (int r = 0; r < m; r++) {
+                phiK[out + r] = row[r] * factor;
+            }
+        }
+    }
+
+    /** dst (D, mPad) = ωᵀ of one head's ω (m, D) at src[off ..], zero past m. */
+    static void transposeOmega(float[] dst, float[] src, int off, int m, int D, int mPad) {
+        for (int d = 0; d < D; d++) {
+            int o = d * mPad;
+            for (int r = 0; r < m; r++) {
+                dst[o + r] = src[off + r * D + d];
+            }
+            for (int r = m; r < mPad; r++) {
+                dst[o + r] = 0f;
+            }
+        }
+    }
+
+    /**
+     * row[0..mPad) = (Σ_d ωᵀ[d, r]·x[xOff + d])·scale: per lane the body's {@link Performer#project}
+     * (acc = 0, then acc += ω·x for d ascending, a multiply then an add; then ·scale). Two vectors of
+     * features side by side, so that two add chains overlap.
+     */
+    static void project(float[] row, float[] x, int xOff, float[] omegaT, int D, int mPad, float scale) {
+        int c = 0;
+        for (; c + 2 * LANES <= mPad; c += 2 * LANES) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0;
+            for (int d = 0; d < D; d++) {
+                float xd = x[xOff + d];
+                int o = d * mPad + c;
+                a0 = a0.add(FloatVector.fromArray(S, omegaT, o).mul(xd));
+                a1 = a1.add(FloatVector.fromArray(S, omegaT, o + LANES).mul(xd));
+            }
+            a0.mul(scale).intoArray(row, c);
+            a1.mul(scale).intoArray(row, c + LANES);
+        }
+        for (; c < mPad; c += LANES) {
+            FloatVector a0 = FloatVector.zero(S);
+            for (int d = 0; d < D; d++) {
+                a0 = a0.add(FloatVector.fromArray(S, omegaT, d * mPad + c).mul(x[xOff + d]));
+            }
+            a0.mul(scale).intoArray(row, c);
+        }
+    }
+
+    /** max_{r < m} row[r], from −Float.MAX_VALUE as the body starts. */
+    static float max(float[] row, int m) {
+        float max = -Float.MAX_VALUE;
+        for (int r = 0; r < m; r++) {
+            max = Math.max(max, row[r]);
+        }
+        return max;
+    }
+
+    /**
+     * In place over whole vectors: row[r] = exp(row[r] − shift)/√m, as {@link Performer#exponentiate}
+     * (the norm computed as the body does); lanes whose argument lies below the vector exp's clamp
+     * (r < m) take the body's {@code (float) Math.exp}.
+     */
+    static void exponentiate(float[] row, int mPad, float shift, int m) {
+        float norm = (float) (1.0 / Math.sqrt(m));
+        for (int c = 0; c < mPad; c += LANES) {
+            FloatVector arg = FloatVector.fromArray(S, row, c).sub(shift);
+            VectorMask<Float> tiny = arg.compare(VectorOperators.LT, EXP_CLAMP);
+            VectorMath.exp(arg).mul(norm).intoArray(row, c);
+            if (tiny.anyTrue()) {
+                int end = Math.min(m, c + LANES);
+                for (int r = c; r < end; r++) {
+                    float x = arg.lane(r - c);
+                    if (x < EXP_CLAMP) {
+                        row[r] = (float) Math.exp(x) * norm;
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- performer_backward_features: one task per (b, h, t) --------------------------------
+
+    /** Args: dqkv, dphiQ, dphiK, phiQ, phiK, qkv, omega, T, C, H, m. */
+    public static JvmFastKernels.JvmStage backwardFeatures(Stage s) {
+        PerformerKernels.BackwardFeaturesArgs a = PerformerKernels.BackwardFeaturesArgs.of(s);
+        FloatSlice dqkv = a.dqkv(), dphiQ = a.dphiQ(), dphiK = a.dphiK(), phiQ = a.phiQ(), phiK = a.phiK();
+        FloatSlice qkv = a.qkv(), omega = a.omega();
+        int T = a.T(), C = a.C(), H = a.H(), m = a.m(), D = C / H;
+        Kernel.RangeBody range = (from, to) -> {
+            Scratch sc = SCRATCH.get();
+            sc.ensure(m, D);
+            for (int index = from; index < to; index++) {
+                backwardFeaturesRow(dqkv, dphiQ, dphiK, phiQ, phiK, qkv, omega, T, C, H, m, index, sc);
+            }
+        };
+        int rows = s.extent[0];
+        return pool -> pool.run(rows, range);
+    }
+
+    /**
+     * Row index (b·H + h)·T + t: dq_t and dk_t through the feature map, both rows in one pass over ω
+     * (they share its loads): per lane d, dx += (scale·φ_r dφ_r)·ω_r for r ascending, then
+     * dx −= (scale²·Σ_r φ_r dφ_r)·x, the body's {@link Performer#featureRowBackward} operations in its order.
+     */
+    static void backwardFeaturesRow(FloatSlice dqkvS, FloatSlice dphiQS, FloatSlice dphiKS, FloatSlice phiQS, FloatSlice phiKS,
+                                    FloatSlice qkvS, FloatSlice omegaS, int T, int C, int H, int m, int index, Scratch sc) {
+        int b = index / (H * T), h = (index / T) % H, t = index % T, D = C / H;
+        float scale = Performer.inputScale(D);
+        int row = index * m;
+        int q = (b * T + t) * 3 * C + h * D, k = q + C;
+        float normQ = along(sc.alongQ, dphiQS.array, dphiQS.offset + row, phiQS.array, phiQS.offset + row, m, scale);
+        float normK = along(sc.alongK, dphiKS.array, dphiKS.offset + row, phiKS.array, phiKS.offset + row, m, scale);
+        float[] dqkv = dqkvS.array, qkv = qkvS.array, omega = omegaS.array;
+        int dq = dqkvS.offset + q, dk = dqkvS.offset + k, xq = qkvS.offset + q, xk = qkvS.offset + k;
+        int w = omegaS.offset + h * m * D;
+        int d = 0;
+        for (; d + LANES <= D; d += LANES) {
+            FloatVector aq = FloatVector.fromArray(S, dqkv, dq + d), ak = FloatVector.fromArray(S, dqkv, dk + d);
+            for (int r = 0; r < m; r++) {
+                FloatVector om = FloatVector.fromArray(S, omega, w + r * D + d);
+                aq = aq.add(om.mul(sc.alongQ[r]));
+                ak = ak.add(om.mul(sc.alongK[r]));
+            }
+            aq.sub(FloatVector.fromArray(S, qkv, xq + d).mul(normQ)).intoArray(dqkv, dq + d);
+            ak.sub(FloatVector.fromArray(S, qkv, xk + d).mul(normK)).intoArray(dqkv, dk + d);
+        }
+        for (; d < D; d++) {
+            float aq = dqkv[dq + d], ak = dqkv[dk + d];
+            for (int r = 0; r < m; r++) {
+                float om = omega[w + r * D + d];
+                aq += sc.alongQ[r] * om;
+                ak += sc.alongK[r] * om;
+            }
+            dqkv[dq + d] = aq - normQ * qkv[xq + d];
+            dqkv[dk + d] = ak - normK * qkv[xk + d];
+        }
+    }
+
+    /** along[r] = scale·(φ_r·dφ_r) for r < m; returns scale²·Σ_r φ_r·dφ_r (summed in r order, as the body). */
+    static float along(float[] along, float[] dphi, int dphiOff, float[] phi, int phiOff, int m, float scale) {
+        float total = 0f;
+        for (int r = 0; r < m; r++) {
+            float g = phi[phiOff + r] * dphi[dphiOff + r];
+            total += g;
+            along[r] = scale * g;
+        }
+        return scale * scale * total;
+    }
+}

@@ -42,7 +42,7 @@ public final class PerformerScanVector {
         FloatSlice out = a.out(), num = a.numerator(), state = a.state(), phiQ = a.phiQ(), phiK = a.phiK();
         FloatSlice keyMax = a.keyMax(), qkv = a.qkv();
         int T = a.T(), C = a.C(), H = a.H(), m = a.m();
-        return perHead(s.extent[0], m, C / H, (bh, sc) -> scanHead(out, num, state, phiQ, phiK, keyMax, qkv, T, C, H, m, bh));
+        return perHead(s.extent[0], T, m, C / H, (bh, sc) -> scanHead(out, num, state, phiQ, phiK, keyMax, qkv, T, C, H, m, bh));
     }
 
     /** The body of {@link Performer#scan} for head index bh. */
@@ -69,7 +69,8 @@ public final class PerformerScanVector {
 
     /**
      * One step t: S̃[r, e] += φ(k)_r ṽ[e], then num[e] = Σ_r φ(q)_r S̃[r, e] (from 0, r ascending) for
-     * e ≤ D, with ṽ = [v, 1] (φ·1 = φ exactly, as the body's += φ).
+     * e ≤ D, with ṽ = [v, 1] (φ·1 = φ exactly, as the body's += φ). Two vectors of columns per pass over
+     * r, and the ones column e = D carried along with the first pass, so that their add chains overlap.
      */
     static void scanStep(float[] num, int n,                  // (D+1)
                          float[] state, int st,               // (m, D+1)
@@ -78,18 +79,54 @@ public final class PerformerScanVector {
                          float[] v, int vOff,                 // (D)
                          int m, int D) {
         int E = D + 1, e = 0;
-        for (; e + LANES <= D; e += LANES) {
-            FloatVector vv = FloatVector.fromArray(S, v, vOff + e);
-            FloatVector acc = FloatVector.zero(S);
+        boolean ones = true;
+        for (; e + 2 * LANES <= D; e += 2 * LANES, ones = false) {
+            FloatVector v0 = FloatVector.fromArray(S, v, vOff + e), v1 = FloatVector.fromArray(S, v, vOff + e + LANES);
+            FloatVector a0 = FloatVector.zero(S), a1 = a0;
+            float a2 = 0f;
             for (int r = 0; r < m; r++) {
                 int s = st + r * E + e;
-                FloatVector sum = FloatVector.fromArray(S, state, s).add(vv.mul(phiK[pk + r]));
-                sum.intoArray(state, s);
-                acc = acc.add(sum.mul(phiQ[pq + r]));
+                float f = phiK[pk + r], p = phiQ[pq + r];
+                FloatVector s0 = FloatVector.fromArray(S, state, s).add(v0.mul(f));
+                FloatVector s1 = FloatVector.fromArray(S, state, s + LANES).add(v1.mul(f));
+                s0.intoArray(state, s);
+                s1.intoArray(state, s + LANES);
+                a0 = a0.add(s0.mul(p));
+                a1 = a1.add(s1.mul(p));
+                if (ones) {
+                    int o = st + r * E + D;
+                    state[o] += f;
+                    a2 += p * state[o];
+                }
             }
-            acc.intoArray(num, n + e);
+            a0.intoArray(num, n + e);
+            a1.intoArray(num, n + e + LANES);
+            if (ones) {
+                num[n + D] = a2;
+            }
         }
-        for (; e < E; e++) {
+        for (; e + LANES <= D; e += LANES, ones = false) {
+            FloatVector v0 = FloatVector.fromArray(S, v, vOff + e);
+            FloatVector a0 = FloatVector.zero(S);
+            float a2 = 0f;
+            for (int r = 0; r < m; r++) {
+                int s = st + r * E + e;
+                float f = phiK[pk + r], p = phiQ[pq + r];
+                FloatVector s0 = FloatVector.fromArray(S, state, s).add(v0.mul(f));
+                s0.intoArray(state, s);
+                a0 = a0.add(s0.mul(p));
+                if (ones) {
+                    int o = st + r * E + D;
+                    state[o] += f;
+                    a2 += p * state[o];
+                }
+            }
+            a0.intoArray(num, n + e);
+            if (ones) {
+                num[n + D] = a2;
+            }
+        }
+        for (; e < (ones ? E : D); e++) {
             float ve = e < D ? v[vOff + e] : 1f;
             float acc = 0f;
             for (int r = 0; r < m; r++) {
@@ -108,7 +145,7 @@ public final class PerformerScanVector {
         PerformerKernels.BackwardQueryArgs a = PerformerKernels.BackwardQueryArgs.of(s);
         FloatSlice dphiQ = a.dphiQ(), state = a.state(), dnum = a.dnumerator(), phiK = a.phiK(), qkv = a.qkv();
         int T = a.T(), C = a.C(), H = a.H(), m = a.m();
-        return perHead(s.extent[0], m, C / H, (bh, sc) -> backwardQueryHead(dphiQ, state, dnum, phiK, qkv, T, C, H, m, bh, sc));
+        return perHead(s.extent[0], T, m, C / H, (bh, sc) -> backwardQueryHead(dphiQ, state, dnum, phiK, qkv, T, C, H, m, bh, sc));
     }
 
     /** The body of {@link Performer#backwardQuery} for head index bh, the prefix sum transposed in scratch. */
@@ -128,8 +165,8 @@ public final class PerformerScanVector {
     }
 
     /**
-     * One step t: Sᵀ[e, r] += φ(k)_r ṽ[e] and dφ(q)_r += Σ_e Sᵀ[e, r] dñ[e] (from 0, e ascending),
-     * a vector of features r at a time.
+     * One step t: Sᵀ[e, r] += φ(k)_r ṽ[e] and dφ(q)_r += Σ_e Sᵀ[e, r] dñ[e] (from 0, e ascending, the
+     * ones column e = D last), four vectors of features at a time (four add chains), then single ones.
      */
     static void backwardQueryStep(float[] dphiQ, int dq,           // (m)
                                   float[] sT,                      // (D+1, mPad)
@@ -137,27 +174,57 @@ public final class PerformerScanVector {
                                   float[] phiK, int pk,            // (m)
                                   float[] v, int vOff,             // (D)
                                   int m, int D, int mPad) {
-        int E = D + 1, r = 0;
+        int r = 0;
+        for (; r + 4 * LANES <= m; r += 4 * LANES) {
+            FloatVector f0 = FloatVector.fromArray(S, phiK, pk + r), f1 = FloatVector.fromArray(S, phiK, pk + r + LANES);
+            FloatVector f2 = FloatVector.fromArray(S, phiK, pk + r + 2 * LANES), f3 = FloatVector.fromArray(S, phiK, pk + r + 3 * LANES);
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int e = 0; e <= D; e++) {
+                int o = e * mPad + r;
+                float ve = e < D ? v[vOff + e] : 1f, g = dnum[n + e];
+                FloatVector s0 = FloatVector.fromArray(S, sT, o).add(f0.mul(ve));
+                FloatVector s1 = FloatVector.fromArray(S, sT, o + LANES).add(f1.mul(ve));
+                FloatVector s2 = FloatVector.fromArray(S, sT, o + 2 * LANES).add(f2.mul(ve));
+                FloatVector s3 = FloatVector.fromArray(S, sT, o + 3 * LANES).add(f3.mul(ve));
+                s0.intoArray(sT, o);
+                s1.intoArray(sT, o + LANES);
+                s2.intoArray(sT, o + 2 * LANES);
+                s3.intoArray(sT, o + 3 * LANES);
+                a0 = a0.add(s0.mul(g));
+                a1 = a1.add(s1.mul(g));
+                a2 = a2.add(s2.mul(g));
+                a3 = a3.add(s3.mul(g));
+            }
+            addInto(dphiQ, dq + r, a0);
+            addInto(dphiQ, dq + r + LANES, a1);
+            addInto(dphiQ, dq + r + 2 * LANES, a2);
+            addInto(dphiQ, dq + r + 3 * LANES, a3);
+        }
         for (; r + LANES <= m; r += LANES) {
             FloatVector f = FloatVector.fromArray(S, phiK, pk + r);
             FloatVector acc = FloatVector.zero(S);
-            for (int e = 0; e < E; e++) {
+            for (int e = 0; e <= D; e++) {
                 int o = e * mPad + r;
-                FloatVector sum = FloatVector.fromArray(S, sT, o).add(e < D ? f.mul(v[vOff + e]) : f);
+                FloatVector sum = FloatVector.fromArray(S, sT, o).add(f.mul(e < D ? v[vOff + e] : 1f));
                 sum.intoArray(sT, o);
                 acc = acc.add(sum.mul(dnum[n + e]));
             }
-            FloatVector.fromArray(S, dphiQ, dq + r).add(acc).intoArray(dphiQ, dq + r);
+            addInto(dphiQ, dq + r, acc);
         }
         for (; r < m; r++) {
             float f = phiK[pk + r], acc = 0f;
-            for (int e = 0; e < E; e++) {
+            for (int e = 0; e <= D; e++) {
                 int o = e * mPad + r;
-                sT[o] += e < D ? f * v[vOff + e] : f;
+                sT[o] += f * (e < D ? v[vOff + e] : 1f);
                 acc += sT[o] * dnum[n + e];
             }
             dphiQ[dq + r] += acc;
         }
+    }
+
+    /** y[off .. off + LANES) += a. */
+    static void addInto(float[] y, int off, FloatVector a) {
+        FloatVector.fromArray(S, y, off).add(a).intoArray(y, off);
     }
 
     /** state (m, E) at off = sT (E, mPad) transposed. */
@@ -177,13 +244,14 @@ public final class PerformerScanVector {
         FloatSlice dqkv = a.dqkv(), dphiK = a.dphiK(), state = a.state(), dnum = a.dnumerator();
         FloatSlice phiQ = a.phiQ(), phiK = a.phiK(), qkv = a.qkv();
         int T = a.T(), C = a.C(), H = a.H(), m = a.m();
-        return perHead(s.extent[0], m, C / H,
+        return perHead(s.extent[0], T, m, C / H,
                 (bh, sc) -> backwardKeyValueHead(dqkv, dphiK, state, dnum, phiQ, phiK, qkv, T, C, H, m, bh, sc));
     }
 
     /**
      * The body of {@link Performer#backwardKeyValue} for head index bh: the suffix sum Ũ both in the state
-     * buffer (m, D+1), for dv, and transposed in scratch (D+1, mPad), for dφ(k).
+     * buffer (m, D+1), for dv, and transposed in scratch (D+1, mPad), for dφ(k); both are the same sums of
+     * the same products in the same order.
      */
     static void backwardKeyValueHead(FloatSlice dqkvS, FloatSlice dphiKS, FloatSlice stateS, FloatSlice dnumS,
                                      FloatSlice phiQS, FloatSlice phiKS, FloatSlice qkvS,
@@ -202,11 +270,15 @@ public final class PerformerScanVector {
             keyStep(dphiKS.array, dphiKS.offset + row, uT, dnumS.array, n, phiQS.array, phiQS.offset + row,
                     qkvS.array, qkvS.offset + v, m, D, mPad);
         }
+        for (int r = 0; r < m; r++) {
+            state[st + r * E + D] = uT[D * mPad + r];   // the ones column: the same sums, kept by keyStep
+        }
     }
 
     /**
-     * Ũ[r, e] += φ(q)_r dñ[e] for e ≤ D, and dv[d] += φ(k)_r Ũ[r, d] for r ascending (d < D), a vector
-     * of columns at a time.
+     * Ũ[r, d] += φ(q)_r dñ[d] and dv[d] += φ(k)_r Ũ[r, d] for r ascending (d < D), two vectors of columns
+     * per pass over r. The ones column Ũ[r, D] is kept by {@link #keyStep} (transposed) alone and
+     * copied into the state buffer at the end.
      */
     static void valueStep(float[] dqkv, int dv,              // (D): dv_t in dqkv
                           float[] state, int st,             // (m, D+1)
@@ -215,6 +287,22 @@ public final class PerformerScanVector {
                           float[] phiK, int pk,              // (m)
                           int m, int D) {
         int E = D + 1, e = 0;
+        for (; e + 2 * LANES <= D; e += 2 * LANES) {
+            FloatVector g0 = FloatVector.fromArray(S, dnum, n + e), g1 = FloatVector.fromArray(S, dnum, n + e + LANES);
+            FloatVector a0 = FloatVector.fromArray(S, dqkv, dv + e), a1 = FloatVector.fromArray(S, dqkv, dv + e + LANES);
+            for (int r = 0; r < m; r++) {
+                int s = st + r * E + e;
+                float p = phiQ[pq + r], f = phiK[pk + r];
+                FloatVector s0 = FloatVector.fromArray(S, state, s).add(g0.mul(p));
+                FloatVector s1 = FloatVector.fromArray(S, state, s + LANES).add(g1.mul(p));
+                s0.intoArray(state, s);
+                s1.intoArray(state, s + LANES);
+                a0 = a0.add(s0.mul(f));
+                a1 = a1.add(s1.mul(f));
+            }
+            a0.intoArray(dqkv, dv + e);
+            a1.intoArray(dqkv, dv + e + LANES);
+        }
         for (; e + LANES <= D; e += LANES) {
             FloatVector g = FloatVector.fromArray(S, dnum, n + e);
             FloatVector acc = FloatVector.fromArray(S, dqkv, dv + e);
@@ -226,24 +314,20 @@ public final class PerformerScanVector {
             }
             acc.intoArray(dqkv, dv + e);
         }
-        for (; e < E; e++) {
-            float g = dnum[n + e];
+        for (; e < D; e++) {
+            float g = dnum[n + e], acc = dqkv[dv + e];
             for (int r = 0; r < m; r++) {
-                state[st + r * E + e] += phiQ[pq + r] * g;
+                int s = st + r * E + e;
+                state[s] += phiQ[pq + r] * g;
+                acc += phiK[pk + r] * state[s];
             }
-            if (e < D) {
-                float acc = dqkv[dv + e];
-                for (int r = 0; r < m; r++) {
-                    acc += phiK[pk + r] * state[st + r * E + e];
-                }
-                dqkv[dv + e] = acc;
-            }
+            dqkv[dv + e] = acc;
         }
     }
 
     /**
      * Ũᵀ[e, r] += φ(q)_r dñ[e], and dφ(k)_r += Ũ[r, D] + Σ_d Ũ[r, d] v[d] (d ascending, from Ũ[r, D] as
-     * the body), a vector of features at a time.
+     * the body), four vectors of features at a time (four add chains), then single ones.
      */
     static void keyStep(float[] dphiK, int dk,               // (m)
                         float[] uT,                          // (D+1, mPad)
@@ -252,10 +336,44 @@ public final class PerformerScanVector {
                         float[] v, int vOff,                 // (D)
                         int m, int D, int mPad) {
         int r = 0;
+        float gD = dnum[n + D];
+        for (; r + 4 * LANES <= m; r += 4 * LANES) {
+            FloatVector p0 = FloatVector.fromArray(S, phiQ, pq + r), p1 = FloatVector.fromArray(S, phiQ, pq + r + LANES);
+            FloatVector p2 = FloatVector.fromArray(S, phiQ, pq + r + 2 * LANES), p3 = FloatVector.fromArray(S, phiQ, pq + r + 3 * LANES);
+            int last = D * mPad + r;
+            FloatVector a0 = FloatVector.fromArray(S, uT, last).add(p0.mul(gD));
+            FloatVector a1 = FloatVector.fromArray(S, uT, last + LANES).add(p1.mul(gD));
+            FloatVector a2 = FloatVector.fromArray(S, uT, last + 2 * LANES).add(p2.mul(gD));
+            FloatVector a3 = FloatVector.fromArray(S, uT, last + 3 * LANES).add(p3.mul(gD));
+            a0.intoArray(uT, last);
+            a1.intoArray(uT, last + LANES);
+            a2.intoArray(uT, last + 2 * LANES);
+            a3.intoArray(uT, last + 3 * LANES);
+            for (int d = 0; d < D; d++) {
+                int o = d * mPad + r;
+                float g = dnum[n + d], vd = v[vOff + d];
+                FloatVector s0 = FloatVector.fromArray(S, uT, o).add(p0.mul(g));
+                FloatVector s1 = FloatVector.fromArray(S, uT, o + LANES).add(p1.mul(g));
+                FloatVector s2 = FloatVector.fromArray(S, uT, o + 2 * LANES).add(p2.mul(g));
+                FloatVector s3 = FloatVector.fromArray(S, uT, o + 3 * LANES).add(p3.mul(g));
+                s0.intoArray(uT, o);
+                s1.intoArray(uT, o + LANES);
+                s2.intoArray(uT, o + 2 * LANES);
+                s3.intoArray(uT, o + 3 * LANES);
+                a0 = a0.add(s0.mul(vd));
+                a1 = a1.add(s1.mul(vd));
+                a2 = a2.add(s2.mul(vd));
+                a3 = a3.add(s3.mul(vd));
+            }
+            addInto(dphiK, dk + r, a0);
+            addInto(dphiK, dk + r + LANES, a1);
+            addInto(dphiK, dk + r + 2 * LANES, a2);
+            addInto(dphiK, dk + r + 3 * LANES, a3);
+        }
         for (; r + LANES <= m; r += LANES) {
             FloatVector p = FloatVector.fromArray(S, phiQ, pq + r);
             int last = D * mPad + r;
-            FloatVector acc = FloatVector.fromArray(S, uT, last).add(p.mul(dnum[n + D]));
+            FloatVector acc = FloatVector.fromArray(S, uT, last).add(p.mul(gD));
             acc.intoArray(uT, last);
             for (int d = 0; d < D; d++) {
                 int o = d * mPad + r;
@@ -263,12 +381,12 @@ public final class PerformerScanVector {
                 sum.intoArray(uT, o);
                 acc = acc.add(sum.mul(v[vOff + d]));
             }
-            FloatVector.fromArray(S, dphiK, dk + r).add(acc).intoArray(dphiK, dk + r);
+            addInto(dphiK, dk + r, acc);
         }
         for (; r < m; r++) {
             float p = phiQ[pq + r];
             int last = D * mPad + r;
-            uT[last] += p * dnum[n + D];
+            uT[last] += p * gD;
             float acc = uT[last];
             for (int d = 0; d < D; d++) {
                 int o = d * mPad + r;

@@ -4,7 +4,6 @@ import static leviathan.jvm.VectorRows.LANES;
 import static leviathan.jvm.VectorRows.S;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import leviathan.graph.FloatSlice;
@@ -38,17 +37,23 @@ public final class PerformerVector {
     static final class Scratch {
         float[] omegaT = new float[0];   // (D, mPad): one head's ω, transposed, zero past m
         float[] row = new float[0];      // (mPad): one row of projections or features
+        float[] args = new float[0];     // (mPad): a row's exp arguments, where some underflow
         float[] alongQ = new float[0];   // (m): scale·φ_r·dφ_r of the query row
         float[] alongK = new float[0];   // (m): the same for the key row
         float[] stateT = new float[0];   // (D+1, mPad): a running sum, transposed (PerformerScanVector)
+        float[] exponents = new float[0];  // (T): n_t of every key row of one head
 
-        void ensure(int m, int D) {
+        void ensure(int T, int m, int D) {
+            if (exponents.length < T) {
+                exponents = new float[T];
+            }
             int mPad = pad(m);
             if (omegaT.length < D * mPad) {
                 omegaT = new float[D * mPad];
             }
             if (row.length < mPad) {
                 row = new float[mPad];
+                args = new float[mPad];
                 alongQ = new float[mPad];
                 alongK = new float[mPad];
             }
@@ -72,10 +77,10 @@ public final class PerformerVector {
     }
 
     /** Runs heads bh in [0, heads), split across the pool; each head on one thread. */
-    static JvmFastKernels.JvmStage perHead(int heads, int m, int D, HeadBody body) {
+    static JvmFastKernels.JvmStage perHead(int heads, int T, int m, int D, HeadBody body) {
         Kernel.RangeBody range = (from, to) -> {
             Scratch sc = SCRATCH.get();
-            sc.ensure(m, D);
+            sc.ensure(T, m, D);
             for (int bh = from; bh < to; bh++) {
                 body.run(bh, sc);
             }
@@ -90,7 +95,7 @@ public final class PerformerVector {
         PerformerKernels.FeaturesArgs a = PerformerKernels.FeaturesArgs.of(s);
         FloatSlice phiQ = a.phiQ(), phiK = a.phiK(), keyMax = a.keyMax(), qkv = a.qkv(), omega = a.omega();
         int T = a.T(), C = a.C(), H = a.H(), m = a.m();
-        return perHead(s.extent[0], m, C / H, (bh, sc) -> featuresHead(phiQ, phiK, keyMax, qkv, omega, T, C, H, m, bh, sc));
+        return perHead(s.extent[0], T, m, C / H, (bh, sc) -> featuresHead(phiQ, phiK, keyMax, qkv, omega, T, C, H, m, bh, sc));
     }
 
     /** The body of {@link Performer#features} for head index bh, a vector of features at a time. */
@@ -105,15 +110,18 @@ public final class PerformerVector {
             int q = seq + t * C3;
             project(row, qkv, q, sc.omegaT, D, mPad, scale);
             float shift = Performer.halfSquaredNorm(qkv, q, D, scale) + max(row, m);
-            exponentiate(row, mPad, shift, m);
+            exponentiate(row, sc.args, mPad, shift, m);
             System.arraycopy(row, 0, phiQ, phiQS.offset + (bh * T + t) * m, m);
         }
         // Keys: the projections first (into phiK), then each row exponentiated with its own n_t and
-        // scaled by the exact power of two 2^(n_t − n), as the body does.
+        // scaled by the exact power of two 2^(n_t − n), as the body does (n_t kept from the first pass:
+        // the body recomputes it from the same stored projections).
+        float[] exponents = sc.exponents;
         float n = -Float.MAX_VALUE;
         for (int t = 0; t < T; t++) {
             project(row, qkv, seq + t * C3 + C, sc.omegaT, D, mPad, scale);
-            n = Math.max(n, Performer.powerOfTwoExponent(max(row, m)));
+            exponents[t] = Performer.powerOfTwoExponent(max(row, m));
+            n = Math.max(n, exponents[t]);
             System.arraycopy(row, 0, phiK, phiKS.offset + (bh * T + t) * m, m);
         }
         keyMaxS.array[keyMaxS.offset + bh] = n * Performer.LN2;
@@ -121,13 +129,21 @@ public final class PerformerVector {
             int k = seq + t * C3 + C;
             int out = phiKS.offset + (bh * T + t) * m;
             System.arraycopy(phiK, out, row, 0, m);
-            float nt = Performer.powerOfTwoExponent(max(row, m));
-            exponentiate(row, mPad, Performer.halfSquaredNorm(qkv, k, D, scale) + nt * Performer.LN2, m);
-            float factor = (float) Math.pow(2.0, nt - n);
+            float nt = exponents[t];
+            exponentiate(row, sc.args, mPad, Performer.halfSquaredNorm(qkv, k, D, scale) + nt * Performer.LN2, m);
+            float factor = powerOfTwo(nt - n);
             for (int r = 0; r < m; r++) {
                 phiK[out + r] = row[r] * factor;
             }
         }
+    }
+
+    /**
+     * (float) 2^k for a whole number k, as the body's {@code (float) Math.pow(2.0, k)}: both are the exact
+     * double power of two (or 0 below its range), rounded once to float.
+     */
+    static float powerOfTwo(float k) {
+        return (float) Math.scalb(1.0, (int) Math.max(-2000f, Math.min(2000f, k)));
     }
 
     /** dst (D, mPad) = ωᵀ of one head's ω (m, D) at src[off ..], zero past m. */
@@ -170,10 +186,18 @@ public final class PerformerVector {
         }
     }
 
-    /** max_{r < m} row[r], from −Float.MAX_VALUE as the body starts. */
+    /**
+     * max_{r < m} row[r], from −Float.MAX_VALUE as the body starts: whole vectors lanewise, then the rest.
+     * Math.max orders −0 below +0, so without NaNs the maximum does not depend on the order.
+     */
     static float max(float[] row, int m) {
-        float max = -Float.MAX_VALUE;
-        for (int r = 0; r < m; r++) {
+        int r = 0;
+        FloatVector acc = FloatVector.broadcast(S, -Float.MAX_VALUE);
+        for (; r + LANES <= m; r += LANES) {
+            acc = acc.max(FloatVector.fromArray(S, row, r));
+        }
+        float max = acc.reduceLanes(VectorOperators.MAX);
+        for (; r < m; r++) {
             max = Math.max(max, row[r]);
         }
         return max;
@@ -181,25 +205,40 @@ public final class PerformerVector {
 
     /**
      * In place over whole vectors: row[r] = exp(row[r] − shift)/√m, as {@link Performer#exponentiate}
-     * (the norm computed as the body does); lanes whose argument lies below the vector exp's clamp
-     * (r < m) take the body's {@code (float) Math.exp}.
+     * (the norm computed as the body does), by {@link VectorRows#expRow}. Should an argument of a live
+     * lane (r < m) lie below the vector exp's clamp, those lanes take the body's {@code (float) Math.exp}
+     * (args: scratch for the row's arguments).
      */
-    static void exponentiate(float[] row, int mPad, float shift, int m) {
+    static void exponentiate(float[] row, float[] args, int mPad, float shift, int m) {
         float norm = (float) (1.0 / Math.sqrt(m));
-        for (int c = 0; c < mPad; c += LANES) {
-            FloatVector arg = FloatVector.fromArray(S, row, c).sub(shift);
-            VectorMask<Float> tiny = arg.compare(VectorOperators.LT, EXP_CLAMP);
-            VectorMath.exp(arg).mul(norm).intoArray(row, c);
-            if (tiny.anyTrue()) {
-                int end = Math.min(m, c + LANES);
-                for (int r = c; r < end; r++) {
-                    float x = arg.lane(r - c);
-                    if (x < EXP_CLAMP) {
-                        row[r] = (float) Math.exp(x) * norm;
-                    }
+        boolean tiny = min(row, m) - shift < EXP_CLAMP;   // float subtraction is monotonic: the least argument
+        if (tiny) {
+            System.arraycopy(row, 0, args, 0, m);
+        }
+        VectorRows.expRow(row, 0, mPad, shift);
+        VectorRows.scaleRow(row, 0, mPad, norm);
+        if (tiny) {
+            for (int r = 0; r < m; r++) {
+                float x = args[r] - shift;
+                if (x < EXP_CLAMP) {
+                    row[r] = (float) Math.exp(x) * norm;
                 }
             }
         }
+    }
+
+    /** min_{r < m} row[r] (m ≥ 1): whole vectors lanewise, then the rest. */
+    static float min(float[] row, int m) {
+        int r = 0;
+        FloatVector acc = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+        for (; r + LANES <= m; r += LANES) {
+            acc = acc.min(FloatVector.fromArray(S, row, r));
+        }
+        float min = acc.reduceLanes(VectorOperators.MIN);
+        for (; r < m; r++) {
+            min = Math.min(min, row[r]);
+        }
+        return min;
     }
 
     // ---- performer_backward_features: one task per (b, h, t) --------------------------------
@@ -212,7 +251,7 @@ public final class PerformerVector {
         int T = a.T(), C = a.C(), H = a.H(), m = a.m(), D = C / H;
         Kernel.RangeBody range = (from, to) -> {
             Scratch sc = SCRATCH.get();
-            sc.ensure(m, D);
+            sc.ensure(1, m, D);
             for (int index = from; index < to; index++) {
                 backwardFeaturesRow(dqkv, dphiQ, dphiK, phiQ, phiK, qkv, omega, T, C, H, m, index, sc);
             }
@@ -238,6 +277,23 @@ public final class PerformerVector {
         int dq = dqkvS.offset + q, dk = dqkvS.offset + k, xq = qkvS.offset + q, xk = qkvS.offset + k;
         int w = omegaS.offset + h * m * D;
         int d = 0;
+        for (; d + 2 * LANES <= D; d += 2 * LANES) {
+            FloatVector aq = FloatVector.fromArray(S, dqkv, dq + d), ak = FloatVector.fromArray(S, dqkv, dk + d);
+            FloatVector bq = FloatVector.fromArray(S, dqkv, dq + d + LANES), bk = FloatVector.fromArray(S, dqkv, dk + d + LANES);
+            for (int r = 0; r < m; r++) {
+                int o = w + r * D + d;
+                FloatVector om = FloatVector.fromArray(S, omega, o), on = FloatVector.fromArray(S, omega, o + LANES);
+                float gq = sc.alongQ[r], gk = sc.alongK[r];
+                aq = aq.add(om.mul(gq));
+                ak = ak.add(om.mul(gk));
+                bq = bq.add(on.mul(gq));
+                bk = bk.add(on.mul(gk));
+            }
+            aq.sub(FloatVector.fromArray(S, qkv, xq + d).mul(normQ)).intoArray(dqkv, dq + d);
+            ak.sub(FloatVector.fromArray(S, qkv, xk + d).mul(normK)).intoArray(dqkv, dk + d);
+            bq.sub(FloatVector.fromArray(S, qkv, xq + d + LANES).mul(normQ)).intoArray(dqkv, dq + d + LANES);
+            bk.sub(FloatVector.fromArray(S, qkv, xk + d + LANES).mul(normK)).intoArray(dqkv, dk + d + LANES);
+        }
         for (; d + LANES <= D; d += LANES) {
             FloatVector aq = FloatVector.fromArray(S, dqkv, dq + d), ak = FloatVector.fromArray(S, dqkv, dk + d);
             for (int r = 0; r < m; r++) {

@@ -45,6 +45,7 @@ class PerformerVectorTest {
                 Arguments.of(2, 64, 128, 4, 64, 1f),  // the baby model: D = 32, m = 2D
                 Arguments.of(1, 19, 40, 1, 50, 1f),   // one head, D = 40, m = 50
                 Arguments.of(1, 1, 16, 2, 3, 1f),     // a single position
+                Arguments.of(1, 9, 34, 2, 70, 1f),    // m = 70: four vectors of features and a tail
                 Arguments.of(2, 23, 34, 2, 40, 6f));  // |x̃|²/2 beyond exp's range: features underflow
     }
 

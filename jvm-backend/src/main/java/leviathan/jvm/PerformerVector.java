@@ -41,11 +41,17 @@ public final class PerformerVector {
         float[] alongQ = new float[0];   // (m): scale·φ_r·dφ_r of the query row
         float[] alongK = new float[0];   // (m): the same for the key row
         float[] stateT = new float[0];   // (D+1, mPad): a running sum, transposed (PerformerScanVector)
+        float[] keys = new float[0];       // (T, mPad): the key projections of one head
         float[] exponents = new float[0];  // (T): n_t of every key row of one head
+        float[] norms = new float[0];      // (T): |k̃_t|²/2 of every key row of one head
 
         void ensure(int T, int m, int D) {
             if (exponents.length < T) {
                 exponents = new float[T];
+                norms = new float[T];
+            }
+            if (keys.length < T * pad(m)) {
+                keys = new float[T * pad(m)];
             }
             int mPad = pad(m);
             if (omegaT.length < D * mPad) {
@@ -98,43 +104,46 @@ public final class PerformerVector {
         return perHead(s.extent[0], T, m, C / H, (bh, sc) -> featuresHead(phiQ, phiK, keyMax, qkv, omega, T, C, H, m, bh, sc));
     }
 
-    /** The body of {@link Performer#features} for head index bh, a vector of features at a time. */
+    /**
+     * The body of {@link Performer#features} for head index bh: each query row and key row t projected
+     * together (they share the loads of ω), the query row exponentiated at once; the key projections
+     * kept in scratch with their n_t and |k̃|²/2 until the key constant n is known, then each key row
+     * exponentiated with its own n_t and scaled by the exact power of two 2^(n_t − n), as the body does.
+     */
     static void featuresHead(FloatSlice phiQS, FloatSlice phiKS, FloatSlice keyMaxS, FloatSlice qkvS, FloatSlice omegaS,
                              int T, int C, int H, int m, int bh, Scratch sc) {
         int b = bh / H, h = bh % H, D = C / H, mPad = pad(m), C3 = 3 * C;
         float scale = Performer.inputScale(D);
-        float[] qkv = qkvS.array, phiQ = phiQS.array, phiK = phiKS.array, row = sc.row;
+        float[] qkv = qkvS.array, row = sc.row, keys = sc.keys, exponents = sc.exponents, norms = sc.norms;
         transposeOmega(sc.omegaT, omegaS.array, omegaS.offset + h * m * D, m, D, mPad);
         int seq = qkvS.offset + b * T * C3 + h * D;
-        for (int t = 0; t < T; t++) {
-            int q = seq + t * C3;
-            project(row, qkv, q, sc.omegaT, D, mPad, scale);
-            float shift = Performer.halfSquaredNorm(qkv, q, D, scale) + max(row, m);
-            exponentiate(row, sc.args, mPad, shift, m);
-            System.arraycopy(row, 0, phiQ, phiQS.offset + (bh * T + t) * m, m);
-        }
-        // Keys: the projections first (into phiK), then each row exponentiated with its own n_t and
-        // scaled by the exact power of two 2^(n_t − n), as the body does (n_t kept from the first pass:
-        // the body recomputes it from the same stored projections).
-        float[] exponents = sc.exponents;
         float n = -Float.MAX_VALUE;
         for (int t = 0; t < T; t++) {
-            project(row, qkv, seq + t * C3 + C, sc.omegaT, D, mPad, scale);
-            exponents[t] = Performer.powerOfTwoExponent(max(row, m));
+            int q = seq + t * C3, k = q + C, key = t * mPad;
+            projectPair(row, keys, key, qkv, q, k, sc.omegaT, D, mPad, scale);
+            float shift = Performer.halfSquaredNorm(qkv, q, D, scale) + max(row, 0, m);
+            norms[t] = Performer.halfSquaredNorm(qkv, k, D, scale);
+            exponents[t] = Performer.powerOfTwoExponent(max(keys, key, m));
             n = Math.max(n, exponents[t]);
-            System.arraycopy(row, 0, phiK, phiKS.offset + (bh * T + t) * m, m);
+            exponentiate(row, 0, sc.args, mPad, shift, m);
+            System.arraycopy(row, 0, phiQS.array, phiQS.offset + (bh * T + t) * m, m);
         }
         keyMaxS.array[keyMaxS.offset + bh] = n * Performer.LN2;
         for (int t = 0; t < T; t++) {
-            int k = seq + t * C3 + C;
-            int out = phiKS.offset + (bh * T + t) * m;
-            System.arraycopy(phiK, out, row, 0, m);
-            float nt = exponents[t];
-            exponentiate(row, sc.args, mPad, Performer.halfSquaredNorm(qkv, k, D, scale) + nt * Performer.LN2, m);
-            float factor = powerOfTwo(nt - n);
-            for (int r = 0; r < m; r++) {
-                phiK[out + r] = row[r] * factor;
-            }
+            int key = t * mPad;
+            exponentiate(keys, key, sc.args, mPad, norms[t] + exponents[t] * Performer.LN2, m);
+            scaleInto(phiKS.array, phiKS.offset + (bh * T + t) * m, keys, key, powerOfTwo(exponents[t] - n), m);
+        }
+    }
+
+    /** y[yOff + r] = x[xOff + r]·a for r < m. */
+    static void scaleInto(float[] y, int yOff, float[] x, int xOff, float a, int m) {
+        int r = 0;
+        for (; r + LANES <= m; r += LANES) {
+            FloatVector.fromArray(S, x, xOff + r).mul(a).intoArray(y, yOff + r);
+        }
+        for (; r < m; r++) {
+            y[yOff + r] = x[xOff + r] * a;
         }
     }
 
@@ -160,83 +169,105 @@ public final class PerformerVector {
     }
 
     /**
-     * row[0..mPad) = (Σ_d ωᵀ[d, r]·x[xOff + d])·scale: per lane the body's {@link Performer#project}
-     * (acc = 0, then acc += ω·x for d ascending, a multiply then an add; then ·scale). Two vectors of
-     * features side by side, so that two add chains overlap.
+     * rowQ[0..mPad) = (Σ_d ωᵀ[d, r]·x[q + d])·scale and rowK[kOff .. kOff + mPad) the same of x[k ..]: per
+     * lane the body's {@link Performer#project} (acc = 0, then acc += ω·x for d ascending, a multiply
+     * then an add; then ·scale). Four vectors of features of both rows side by side (eight add chains,
+     * each load of ωᵀ used twice); the rest of the features row by row.
      */
-    static void project(float[] row, float[] x, int xOff, float[] omegaT, int D, int mPad, float scale) {
+    static void projectPair(float[] rowQ, float[] rowK, int kOff, float[] x, int q, int k, float[] omegaT,
+                            int D, int mPad, float scale) {
         int c = 0;
-        for (; c + 2 * LANES <= mPad; c += 2 * LANES) {
-            FloatVector a0 = FloatVector.zero(S), a1 = a0;
+        for (; c + 4 * LANES <= mPad; c += 4 * LANES) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
             for (int d = 0; d < D; d++) {
-                float xd = x[xOff + d];
+                float xq = x[q + d], xk = x[k + d];
                 int o = d * mPad + c;
-                a0 = a0.add(FloatVector.fromArray(S, omegaT, o).mul(xd));
-                a1 = a1.add(FloatVector.fromArray(S, omegaT, o + LANES).mul(xd));
+                FloatVector w0 = FloatVector.fromArray(S, omegaT, o), w1 = FloatVector.fromArray(S, omegaT, o + LANES);
+                FloatVector w2 = FloatVector.fromArray(S, omegaT, o + 2 * LANES), w3 = FloatVector.fromArray(S, omegaT, o + 3 * LANES);
+                a0 = a0.add(w0.mul(xq));
+                a1 = a1.add(w1.mul(xq));
+                a2 = a2.add(w2.mul(xq));
+                a3 = a3.add(w3.mul(xq));
+                b0 = b0.add(w0.mul(xk));
+                b1 = b1.add(w1.mul(xk));
+                b2 = b2.add(w2.mul(xk));
+                b3 = b3.add(w3.mul(xk));
             }
-            a0.mul(scale).intoArray(row, c);
-            a1.mul(scale).intoArray(row, c + LANES);
+            a0.mul(scale).intoArray(rowQ, c);
+            a1.mul(scale).intoArray(rowQ, c + LANES);
+            a2.mul(scale).intoArray(rowQ, c + 2 * LANES);
+            a3.mul(scale).intoArray(rowQ, c + 3 * LANES);
+            b0.mul(scale).intoArray(rowK, kOff + c);
+            b1.mul(scale).intoArray(rowK, kOff + c + LANES);
+            b2.mul(scale).intoArray(rowK, kOff + c + 2 * LANES);
+            b3.mul(scale).intoArray(rowK, kOff + c + 3 * LANES);
         }
-        for (; c < mPad; c += LANES) {
+        project(rowQ, 0, x, q, omegaT, D, mPad, scale, c);
+        project(rowK, kOff, x, k, omegaT, D, mPad, scale, c);
+    }
+
+    /** row[rowOff + c] for c in [from, mPad), one vector at a time, with the operations of {@link #projectPair}. */
+    static void project(float[] row, int rowOff, float[] x, int xOff, float[] omegaT, int D, int mPad, float scale, int from) {
+        for (int c = from; c < mPad; c += LANES) {
             FloatVector a0 = FloatVector.zero(S);
             for (int d = 0; d < D; d++) {
                 a0 = a0.add(FloatVector.fromArray(S, omegaT, d * mPad + c).mul(x[xOff + d]));
             }
-            a0.mul(scale).intoArray(row, c);
+            a0.mul(scale).intoArray(row, rowOff + c);
         }
     }
 
     /**
-     * max_{r < m} row[r], from −Float.MAX_VALUE as the body starts: whole vectors lanewise, then the rest.
+     * max_{r < m} row[off + r], from −Float.MAX_VALUE as the body starts: whole vectors lanewise, then the rest.
      * Math.max orders −0 below +0, so without NaNs the maximum does not depend on the order.
      */
-    static float max(float[] row, int m) {
+    static float max(float[] row, int off, int m) {
         int r = 0;
         FloatVector acc = FloatVector.broadcast(S, -Float.MAX_VALUE);
         for (; r + LANES <= m; r += LANES) {
-            acc = acc.max(FloatVector.fromArray(S, row, r));
+            acc = acc.max(FloatVector.fromArray(S, row, off + r));
         }
         float max = acc.reduceLanes(VectorOperators.MAX);
         for (; r < m; r++) {
-            max = Math.max(max, row[r]);
+            max = Math.max(max, row[off + r]);
         }
         return max;
     }
 
     /**
-     * In place over whole vectors: row[r] = exp(row[r] − shift)/√m, as {@link Performer#exponentiate}
+     * In place over whole vectors: row[off + r] = exp(row[off + r] − shift)/√m, as {@link Performer#exponentiate}
      * (the norm computed as the body does), by {@link VectorRows#expRow}. Should an argument of a live
      * lane (r < m) lie below the vector exp's clamp, those lanes take the body's {@code (float) Math.exp}
      * (args: scratch for the row's arguments).
      */
-    static void exponentiate(float[] row, float[] args, int mPad, float shift, int m) {
+    static void exponentiate(float[] row, int off, float[] args, int mPad, float shift, int m) {
         float norm = (float) (1.0 / Math.sqrt(m));
-        boolean tiny = min(row, m) - shift < EXP_CLAMP;   // float subtraction is monotonic: the least argument
+        boolean tiny = min(row, off, m) - shift < EXP_CLAMP;   // float subtraction is monotonic: the least argument
         if (tiny) {
-            System.arraycopy(row, 0, args, 0, m);
+            System.arraycopy(row, off, args, 0, m);
         }
-        VectorRows.expRow(row, 0, mPad, shift);
-        VectorRows.scaleRow(row, 0, mPad, norm);
+        VectorRows.expRow(row, off, mPad, shift);
+        VectorRows.scaleRow(row, off, mPad, norm);
         if (tiny) {
             for (int r = 0; r < m; r++) {
                 float x = args[r] - shift;
                 if (x < EXP_CLAMP) {
-                    row[r] = (float) Math.exp(x) * norm;
+                    row[off + r] = (float) Math.exp(x) * norm;
                 }
             }
         }
     }
 
-    /** min_{r < m} row[r] (m ≥ 1): whole vectors lanewise, then the rest. */
-    static float min(float[] row, int m) {
+    /** min_{r < m} row[off + r] (m ≥ 1): whole vectors lanewise, then the rest. */
+    static float min(float[] row, int off, int m) {
         int r = 0;
         FloatVector acc = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
         for (; r + LANES <= m; r += LANES) {
-            acc = acc.min(FloatVector.fromArray(S, row, r));
+            acc = acc.min(FloatVector.fromArray(S, row, off + r));
         }
         float min = acc.reduceLanes(VectorOperators.MIN);
         for (; r < m; r++) {
-            min = Math.min(min, row[r]);
+            min = Math.min(min, row[off + r]);
         }
         return min;
     }

@@ -20,6 +20,7 @@ import leviathan.kernels.LayerNormKernels;
 import leviathan.kernels.LeviathanKernels;
 import leviathan.kernels.LeviathanNotebookKernels;
 import leviathan.kernels.MatmulKernels;
+import leviathan.kernels.PerformerKernels;
 import leviathan.kernels.ResidualKernels;
 
 /**
@@ -92,6 +93,12 @@ public final class JvmFastKernels {
         // leviathan-same --notebook=true: the 4-D correlation by FFT along T at every size (the direct
         // body is O((B·H·T·D)²); the transforms win from the smallest shapes on).
         FAST.put(LeviathanNotebookKernels.CORRELATE_FORWARD, NotebookCorrelationFft::correlateForward);
+        // Performer (no dropout in any of its stages): the feature map and the three scans in whole vectors.
+        FAST.put(PerformerKernels.FEATURES, PerformerVector::features);
+        FAST.put(PerformerKernels.SCAN, PerformerScanVector::scan);
+        FAST.put(PerformerKernels.BACKWARD_QUERY, PerformerScanVector::backwardQuery);
+        FAST.put(PerformerKernels.BACKWARD_KEY_VALUE, PerformerScanVector::backwardKeyValue);
+        FAST.put(PerformerKernels.BACKWARD_FEATURES, PerformerVector::backwardFeatures);
     }
 
     /**

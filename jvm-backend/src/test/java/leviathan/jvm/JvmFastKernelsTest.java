@@ -34,6 +34,7 @@ import leviathan.kernels.LayerNormKernels;
 import leviathan.kernels.LeviathanKernels;
 import leviathan.kernels.LeviathanNotebookKernels;
 import leviathan.kernels.MatmulKernels;
+import leviathan.kernels.PerformerKernels;
 import leviathan.kernels.ResidualKernels;
 import leviathan.stages.CoreStages;
 import leviathan.testing.GraphRunner;
@@ -89,8 +90,8 @@ class JvmFastKernelsTest {
     /**
      * The kernels with a fast variant are exactly the ones whose variant is tested against its plain
      * body: here and in the Vector*Test classes (core kernels), and in the model's LeviathanVectorTest
-     * (Leviathan's rows, lag correlations and their FFT path) and NotebookCorrelationFftTest (the notebook's
-     * 4-D correlation by FFT). A new variant fails this until its test is named here.
+     * (Leviathan's rows, lag correlations and their FFT path), NotebookCorrelationFftTest (the notebook's
+     * 4-D correlation by FFT) and PerformerVectorTest (the Performer's feature map and scans). A new variant fails this until its test is named here.
      */
     @Test
     void everyRegisteredFastVariantIsCoveredByATest() {
@@ -108,7 +109,9 @@ class JvmFastKernelsTest {
                 LeviathanKernels.BASE_SCORES, LeviathanKernels.SOFTMAX_VALUES, LeviathanKernels.SCORES_BACKWARD,  // model: LeviathanVectorTest
                 LeviathanKernels.QUERY_BACKWARD, LeviathanKernels.LAG_CORRELATE, LeviathanKernels.LAG_CORRELATE_BACKWARD,
                 LeviathanKernels.LAG_WEIGHT_BACKWARD,
-                LeviathanNotebookKernels.CORRELATE_FORWARD);                                                      // model: NotebookCorrelationFftTest
+                LeviathanNotebookKernels.CORRELATE_FORWARD,                                                       // model: NotebookCorrelationFftTest
+                PerformerKernels.FEATURES, PerformerKernels.SCAN, PerformerKernels.BACKWARD_QUERY,                // model: PerformerVectorTest
+                PerformerKernels.BACKWARD_KEY_VALUE, PerformerKernels.BACKWARD_FEATURES);
         Set<String> names = new TreeSet<>();
         tested.forEach(k -> names.add(k.name));
         assertEquals(names, withFast, "a fast variant was added or removed: test it against its plain body and name it here");

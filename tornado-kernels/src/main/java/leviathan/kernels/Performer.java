@@ -203,14 +203,15 @@ public final class Performer {
         }
     }
 
-    private static final float LN2 = 0.6931471805599453f;
+    /** ln 2 in float: the unit of the key constant. */
+    public static final float LN2 = 0.6931471805599453f;
 
     /**
      * ⌈x / ln 2⌉: the smallest whole number of factors of two whose exponent covers x. Written with an
      * int cast because TornadoVM's OpenCL backend cannot compile Math.ceil / floor / rint (their JDK
      * code reads a double's raw bits); equal to Math.ceil for every finite x in int range.
      */
-    static float powerOfTwoExponent(float x) {
+    public static float powerOfTwoExponent(float x) {
         float q = x / LN2;
         int k = (int) q; // truncates toward zero
         return k < q ? k + 1 : k;
@@ -265,7 +266,7 @@ public final class Performer {
      * that a later key raising c scales numerator and denominator, ε included, by the same exact power
      * of two (see {@link #features}). Should it underflow, 0/0 is still caught in {@link #scan}.
      */
-    static float scaledEpsilon(float keyConstant) {
+    public static float scaledEpsilon(float keyConstant) {
         // keyConstant is a whole multiple of ln 2, so q is within rounding of an integer; round to it
         // (half away from zero, an int cast: see powerOfTwoExponent for why not Math.rint).
         double q = keyConstant / LN2;

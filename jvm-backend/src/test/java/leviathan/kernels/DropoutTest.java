@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -74,5 +75,31 @@ class DropoutTest {
         float[] before = x.toArray();
         GraphRunner.run(fast, CoreStages.dropoutForward("none", x, x.length, site(0f, 9, 1)));
         assertArrayEquals(before, x.toArray());
+    }
+
+    /** Murmur3's fmix32 as its authors write it, with unsigned shifts. */
+    private static int fmix32(int h) {
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        h *= 0xc2b2ae35;
+        h ^= h >>> 16;
+        return h;
+    }
+
+    @Test
+    void theMaskedShiftsAreMurmur3sFinaliserAndTheTop24Bits() {
+        java.util.Random r = new java.util.Random(5);
+        for (int n = 0; n < 1_000_000; n++) {
+            int h = n < 8 ? new int[] {0, 1, -1, Integer.MIN_VALUE, Integer.MAX_VALUE, 0x80000001, 0xFFFF0000, 0x0000FFFF}[n] : r.nextInt();
+            assertEquals(fmix32(h), Dropout.mix(h), "mix(" + h + ")");
+        }
+        long seed = 0xF00DCAFE12345678L;
+        assertEquals(fmix32(fmix32((int) seed ^ (int) (seed >>> 32) ^ 0x9E3779B9) ^ 3), Dropout.siteKey(seed, 3));
+        for (int i = 0; i < 100_000; i++) {
+            int h = fmix32(fmix32(77 ^ 5) ^ i);
+            float kept = (h >>> 8) * 0x1p-24f < 0.3f ? 0f : 1f / (1f - 0.3f);
+            assertEquals(kept, Dropout.keepScale(77, 5, i, 0.3f), 0f, "element " + i);
+        }
     }
 }

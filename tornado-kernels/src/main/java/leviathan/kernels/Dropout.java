@@ -24,19 +24,23 @@ public final class Dropout {
     public static final int STEP = 1;
     public static final int SIZE = 2;
 
-    /** Murmur3's 32-bit finaliser: every input bit reaches every output bit. */
+    /**
+     * Murmur3's 32-bit finaliser: every input bit reaches every output bit. The unsigned shifts are
+     * written as a signed shift and a mask (the same bits in Java): TornadoVM 5.2's OpenCL code
+     * generator emits {@code >>>} on an int as C's signed {@code >>}, which gave other masks on the device.
+     */
     static int mix(int h) {
-        h ^= h >>> 16;
+        h ^= (h >> 16) & 0xFFFF;
         h *= 0x85ebca6b;
-        h ^= h >>> 13;
+        h ^= (h >> 13) & 0x7FFFF;
         h *= 0xc2b2ae35;
-        h ^= h >>> 16;
+        h ^= (h >> 16) & 0xFFFF;
         return h;
     }
 
     /** The key of dropout site {@code site} under run seed {@code seed}. */
     public static int siteKey(long seed, int site) {
-        return mix(mix((int) seed ^ (int) (seed >>> 32) ^ 0x9E3779B9) ^ site);
+        return mix(mix((int) seed ^ (int) (seed >> 32) ^ 0x9E3779B9) ^ site);
     }
 
     /** 0 if element {@code i} drops at {@code step}, else 1/(1 − p); exactly 1 when p is 0. */
@@ -45,7 +49,7 @@ public final class Dropout {
             return 1f;
         }
         int h = mix(mix(key ^ step) ^ i);
-        float u = (h >>> 8) * 0x1p-24f; // uniform in [0, 1) from the top 24 bits
+        float u = ((h >> 8) & 0xFFFFFF) * 0x1p-24f; // uniform in [0, 1) from the top 24 bits (see mix)
         return u < p ? 0f : 1f / (1f - p);
     }
 
